@@ -1,0 +1,67 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// The arrows point inward: MetricsCore and ProtoWire import nothing of ours; the fronts
+// (MetricsServer) import the core, never the reverse. See docs/design.md.
+let package = Package(
+    name: "metricsd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "metricsd", targets: ["metricsd"]),
+        .library(name: "ProtoWire", targets: ["ProtoWire"]),
+        .library(name: "MetricsCore", targets: ["MetricsCore"]),
+        .library(name: "MetricsAPI", targets: ["MetricsAPI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CNghttp2",
+            pkgConfig: "libnghttp2",
+            providers: [.apt(["libnghttp2-dev"])]
+        ),
+        .target(name: "ProtoWire"),
+        .target(name: "MetricsCore"),
+        .target(name: "MetricsAPI", dependencies: ["ProtoWire", "MetricsCore"]),
+        .executableTarget(
+            name: "metricsd",
+            dependencies: [
+                "MetricsAPI",
+                "MetricsCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "CNghttp2Tests",
+            dependencies: ["CNghttp2"]
+        ),
+        .testTarget(
+            name: "ProtoWireTests",
+            dependencies: [
+                "ProtoWire",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "MetricsAPITests",
+            dependencies: [
+                "MetricsAPI",
+                "ProtoWire",
+                "MetricsCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            resources: [.copy("Golden")]
+        ),
+        .testTarget(
+            name: "MetricsCoreTests",
+            dependencies: [
+                "MetricsCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,103 @@
+/// Every metric the service knows, in the order of the proto `Metrics` message fields.
+///
+/// `requestName` is the snake_case spelling used in `metricsToRetrieve*` lists; `responseName`
+/// is the camelCase spelling used in responses and sort keys (SPEC: sort keys accept only the
+/// camelCase names).
+public enum Metric: Int, CaseIterable, Sendable, Hashable {
+    case closedConversations
+    case closedByAgent
+    case closedByConsumer
+    case autoClosed
+    case avgTimeToResponse
+    case avgTimeToFirstResponseFirstAssignment
+    case avgTimeToFirstResponseAllAssignments
+    case avgWaitTime
+    case avgWaitTimeFirstResponse
+    case assignedConversations
+    case activeConversations
+    case onlineAgents
+    case awayAgents
+    case backSoonAgents
+    case availableSlots
+    case agentLoad
+    case humanAgentLoad
+    case humanOnlineLoad
+
+    public enum Kind: Sendable { case byTime, currentValue }
+    public enum ValueType: Sendable { case count, double }
+
+    public var kind: Kind {
+        switch self {
+        case .closedConversations, .closedByAgent, .closedByConsumer, .autoClosed,
+             .avgTimeToResponse, .avgTimeToFirstResponseFirstAssignment,
+             .avgTimeToFirstResponseAllAssignments, .avgWaitTime, .avgWaitTimeFirstResponse:
+            return .byTime
+        default:
+            return .currentValue
+        }
+    }
+
+    public var valueType: ValueType {
+        switch self {
+        case .avgTimeToResponse, .avgTimeToFirstResponseFirstAssignment,
+             .avgTimeToFirstResponseAllAssignments, .avgWaitTime, .avgWaitTimeFirstResponse,
+             .agentLoad, .humanAgentLoad, .humanOnlineLoad:
+            return .double
+        default:
+            return .count
+        }
+    }
+
+    /// camelCase: JSON field name in responses, and the spelling sort keys use.
+    public var responseName: String {
+        switch self {
+        case .closedConversations: "closedConversations"
+        case .closedByAgent: "closedByAgent"
+        case .closedByConsumer: "closedByConsumer"
+        case .autoClosed: "autoClosed"
+        case .avgTimeToResponse: "avgTimeToResponse"
+        case .avgTimeToFirstResponseFirstAssignment: "avgTimeToFirstResponseFirstAssignment"
+        case .avgTimeToFirstResponseAllAssignments: "avgTimeToFirstResponseAllAssignments"
+        case .avgWaitTime: "avgWaitTime"
+        case .avgWaitTimeFirstResponse: "avgWaitTimeFirstResponse"
+        case .assignedConversations: "assignedConversations"
+        case .activeConversations: "activeConversations"
+        case .onlineAgents: "onlineAgents"
+        case .awayAgents: "awayAgents"
+        case .backSoonAgents: "backSoonAgents"
+        case .availableSlots: "availableSlots"
+        case .agentLoad: "agentLoad"
+        case .humanAgentLoad: "humanAgentLoad"
+        case .humanOnlineLoad: "humanOnlineLoad"
+        }
+    }
+
+    /// snake_case: the spelling of `metricsToRetrieveByTime` / `metricsToRetrieveCurrentValue`.
+    public var requestName: String {
+        var out = ""
+        for ch in responseName.unicodeScalars {
+            if ch.properties.isUppercase {
+                out += "_"
+                out.unicodeScalars.append(Unicode.Scalar(UInt8(ch.value) + 32))
+            } else {
+                out.unicodeScalars.append(ch)
+            }
+        }
+        return out
+    }
+
+    private static let byRequestName: [String: Metric] =
+        Dictionary(uniqueKeysWithValues: allCases.map { ($0.requestName, $0) })
+    private static let byResponseName: [String: Metric] =
+        Dictionary(uniqueKeysWithValues: allCases.map { ($0.responseName, $0) })
+
+    public init?(requestName: String) {
+        guard let m = Metric.byRequestName[requestName] else { return nil }
+        self = m
+    }
+
+    public init?(responseName: String) {
+        guard let m = Metric.byResponseName[responseName] else { return nil }
+        self = m
+    }
+}

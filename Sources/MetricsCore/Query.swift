@@ -1,0 +1,126 @@
+/// A checked metrics query: what MetricsAPI's validation produces from a REST or gRPC
+/// request, and what the engine answers. Every field here is already valid.
+public struct MetricsQuery: Sendable, Equatable {
+    public enum GroupByField: String, Sendable, Equatable {
+        case skillId
+        case agentGroupId
+    }
+
+    public enum SortKey: Sendable, Equatable {
+        case key
+        case metric(Metric)
+    }
+
+    public struct Sort: Sendable, Equatable {
+        public var key: SortKey
+        public var descending: Bool
+        public init(key: SortKey = .key, descending: Bool = false) {
+            self.key = key
+            self.descending = descending
+        }
+    }
+
+    public struct Filters: Sendable, Equatable {
+        public var agentIds: Set<String>
+        public var agentGroupIds: Set<String>
+        public var skillIds: Set<String>
+        public var userTypes: Set<UserType>
+        public var includeSubGroups: Bool
+        public init(
+            agentIds: Set<String> = [], agentGroupIds: Set<String> = [], skillIds: Set<String> = [],
+            userTypes: Set<UserType> = [], includeSubGroups: Bool = false
+        ) {
+            self.agentIds = agentIds
+            self.agentGroupIds = agentGroupIds
+            self.skillIds = skillIds
+            self.userTypes = userTypes
+            self.includeSubGroups = includeSubGroups
+        }
+    }
+
+    public var accountId: String
+    /// Epoch ms as sent; the engine turns them into a minute window and clamps `to` to now.
+    public var fromMs: Int64
+    public var toMs: Int64
+    public var filters: Filters
+    /// Requested metrics, de-duplicated, in request order (by-time first, then current-value).
+    public var metrics: [Metric]
+    public var includeAll: Bool
+    /// nil when the groupBy section is not returned.
+    public var groupBy: GroupByField?
+    public var sort: Sort
+    public var offset: Int
+    public var limit: Int
+
+    public init(
+        accountId: String, fromMs: Int64, toMs: Int64, filters: Filters = Filters(),
+        metrics: [Metric], includeAll: Bool = true, groupBy: GroupByField? = nil,
+        sort: Sort = Sort(), offset: Int = 0, limit: Int = 50
+    ) {
+        self.accountId = accountId
+        self.fromMs = fromMs
+        self.toMs = toMs
+        self.filters = filters
+        self.metrics = metrics
+        self.includeAll = includeAll
+        self.groupBy = groupBy
+        self.sort = sort
+        self.offset = offset
+        self.limit = limit
+    }
+}
+
+/// One metric's value: counts are integers, averages and loads are doubles (unrounded here;
+/// rounding to 3 decimals belongs to the encoders and to sorting, see SPEC §3).
+public enum MetricValue: Sendable, Equatable {
+    case count(Int64)
+    case double(Double)
+}
+
+/// The values of the requested metrics of one group (or of `all`). A metric that was requested
+/// but has no data (an average with no samples, a load with no capacity) is nil.
+public struct MetricValues: Sendable, Equatable {
+    private var values: [MetricValue?]
+
+    public init() {
+        values = Array(repeating: nil, count: Metric.allCases.count)
+    }
+
+    public subscript(metric: Metric) -> MetricValue? {
+        get { values[metric.rawValue] }
+        set { values[metric.rawValue] = newValue }
+    }
+
+    /// Present metrics in `Metric` order.
+    public var present: [(Metric, MetricValue)] {
+        var out: [(Metric, MetricValue)] = []
+        for m in Metric.allCases { if let v = values[m.rawValue] { out.append((m, v)) } }
+        return out
+    }
+}
+
+public struct MetricsResult: Sendable, Equatable {
+    public struct Group: Sendable, Equatable {
+        public var key: String
+        public var keyDescription: String
+        public var metrics: MetricValues
+        public init(key: String, keyDescription: String, metrics: MetricValues) {
+            self.key = key
+            self.keyDescription = keyDescription
+            self.metrics = metrics
+        }
+    }
+
+    /// Number of groups before paging; 0 when the groupBy section is not returned.
+    public var count: Int
+    /// The page of groups (after sort, offset and limit); nil when groupBy is not returned.
+    public var groups: [Group]?
+    /// nil when the all section is not returned.
+    public var all: MetricValues?
+
+    public init(count: Int, groups: [Group]?, all: MetricValues?) {
+        self.count = count
+        self.groups = groups
+        self.all = all
+    }
+}
