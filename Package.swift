@@ -26,6 +26,7 @@ let package = Package(
         .target(name: "ProtoWire"),
         .target(name: "MetricsCore"),
         .target(name: "MetricsAPI", dependencies: ["ProtoWire", "MetricsCore"]),
+        .target(name: "RateLimiting"),
         .executableTarget(
             name: "metricsd",
             dependencies: [
@@ -54,6 +55,13 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Golden")]
+        ),
+        .testTarget(
+            name: "RateLimitingTests",
+            dependencies: [
+                "RateLimiting",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
         .testTarget(
             name: "MetricsCoreTests",
