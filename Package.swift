@@ -27,6 +27,10 @@ let package = Package(
         .target(name: "MetricsCore"),
         .target(name: "MetricsAPI", dependencies: ["ProtoWire", "MetricsCore"]),
         .target(name: "RateLimiting"),
+        .target(
+            name: "MetricsServer",
+            dependencies: ["MetricsAPI", "MetricsCore", "RateLimiting"]
+        ),
         .executableTarget(
             name: "metricsd",
             dependencies: [
@@ -55,6 +59,13 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Golden")]
+        ),
+        .testTarget(
+            name: "MetricsServerTests",
+            dependencies: [
+                "MetricsServer",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
         .testTarget(
             name: "RateLimitingTests",

@@ -1,0 +1,90 @@
+/// gRPC length-prefixed message framing: 1 byte compressed flag, 4 bytes big-endian length,
+/// then the message. Messages may be split over many DATA frames and several may share one,
+/// so the reader accumulates and yields whole messages. It never buffers more than one
+/// message of at most `maxMessageBytes` plus a 5-byte prefix.
+struct GRPCMessageReader {
+    enum Failure: Error, Equatable {
+        /// The prefix announced a message over the limit (RESOURCE_EXHAUSTED).
+        case messageTooLarge(length: UInt32, limit: Int)
+        /// Compressed flag set without a negotiated encoding (INTERNAL).
+        case compressedWithoutEncoding
+        /// Compressed flag set with an encoding we do not implement (UNIMPLEMENTED).
+        case unsupportedCompression(String)
+        /// A flag byte other than 0 or 1 (INTERNAL).
+        case invalidFlag(UInt8)
+        /// The stream ended inside a message (INTERNAL).
+        case truncated(have: Int, need: Int)
+    }
+
+    let maxMessageBytes: Int
+    /// The request's `grpc-encoding`, or nil when absent/identity.
+    let encoding: String?
+
+    private var buffer: [UInt8] = []
+    private var consumed = 0
+
+    init(maxMessageBytes: Int, encoding: String?) {
+        self.maxMessageBytes = maxMessageBytes
+        self.encoding = (encoding == "identity") ? nil : encoding
+    }
+
+    mutating func append(_ bytes: some Collection<UInt8>) {
+        if consumed > 0, consumed == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            consumed = 0
+        }
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// The next whole message, nil when more bytes are needed.
+    mutating func next() throws(Failure) -> ArraySlice<UInt8>? {
+        let available = buffer.count - consumed
+        guard available >= 5 else { return nil }
+        let flag = buffer[consumed]
+        let length = UInt32(buffer[consumed + 1]) << 24 | UInt32(buffer[consumed + 2]) << 16
+            | UInt32(buffer[consumed + 3]) << 8 | UInt32(buffer[consumed + 4])
+        switch flag {
+        case 0: break
+        case 1:
+            guard let encoding else { throw .compressedWithoutEncoding }
+            throw .unsupportedCompression(encoding)
+        default: throw .invalidFlag(flag)
+        }
+        guard length <= maxMessageBytes else { throw .messageTooLarge(length: length, limit: maxMessageBytes) }
+        let total = 5 + Int(length)
+        guard available >= total else {
+            buffer.reserveCapacity(consumed + total)
+            return nil
+        }
+        let message = buffer[(consumed + 5)..<(consumed + total)]
+        consumed += total
+        return message
+    }
+
+    /// Call at end of stream: throws when bytes of an incomplete message are left.
+    func finish() throws(Failure) {
+        let left = buffer.count - consumed
+        guard left == 0 else {
+            if left < 5 { throw .truncated(have: left, need: 5) }
+            let length = Int(buffer[consumed + 1]) << 24 | Int(buffer[consumed + 2]) << 16
+                | Int(buffer[consumed + 3]) << 8 | Int(buffer[consumed + 4])
+            throw .truncated(have: left, need: 5 + length)
+        }
+    }
+}
+
+enum GRPCMessageWriter {
+    /// Prefix + message in one buffer, uncompressed.
+    static func frame(_ message: [UInt8]) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(5 + message.count)
+        let n = UInt32(message.count)
+        out.append(0)
+        out.append(UInt8(truncatingIfNeeded: n >> 24))
+        out.append(UInt8(truncatingIfNeeded: n >> 16))
+        out.append(UInt8(truncatingIfNeeded: n >> 8))
+        out.append(UInt8(truncatingIfNeeded: n))
+        out.append(contentsOf: message)
+        return out
+    }
+}
