@@ -1,0 +1,173 @@
+/// Typed field decoders. Each checks the wire type against the field's declared type, so a
+/// sender that disagrees with the contract gets an error naming the field, not a silent skip.
+/// Scalars: the last value on the wire wins. Repeated scalars: packed and unpacked both accepted.
+extension ProtoReader {
+    @inlinable
+    public mutating func decodeUInt64(_ tag: FieldTag) throws(WireError) -> UInt64 {
+        try expect(tag, .varint)
+        return try readVarint()
+    }
+
+    @inlinable
+    public mutating func decodeInt64(_ tag: FieldTag) throws(WireError) -> Int64 {
+        try expect(tag, .varint)
+        return Int64(bitPattern: try readVarint())
+    }
+
+    /// int32 is sent sign-extended to 64 bits; the low 32 bits are the value (as protoc does).
+    @inlinable
+    public mutating func decodeInt32(_ tag: FieldTag) throws(WireError) -> Int32 {
+        try expect(tag, .varint)
+        return Int32(truncatingIfNeeded: try readVarint())
+    }
+
+    @inlinable
+    public mutating func decodeUInt32(_ tag: FieldTag) throws(WireError) -> UInt32 {
+        try expect(tag, .varint)
+        return UInt32(truncatingIfNeeded: try readVarint())
+    }
+
+    @inlinable
+    public mutating func decodeSInt64(_ tag: FieldTag) throws(WireError) -> Int64 {
+        try expect(tag, .varint)
+        return ZigZag.decoded(try readVarint())
+    }
+
+    @inlinable
+    public mutating func decodeSInt32(_ tag: FieldTag) throws(WireError) -> Int32 {
+        try expect(tag, .varint)
+        return ZigZag.decoded(UInt32(truncatingIfNeeded: try readVarint()))
+    }
+
+    @inlinable
+    public mutating func decodeBool(_ tag: FieldTag) throws(WireError) -> Bool {
+        try expect(tag, .varint)
+        return try readVarint() != 0
+    }
+
+    @inlinable
+    public mutating func decodeDouble(_ tag: FieldTag) throws(WireError) -> Double {
+        try expect(tag, .fixed64)
+        return Double(bitPattern: try readFixed64())
+    }
+
+    @inlinable
+    public mutating func decodeFloat(_ tag: FieldTag) throws(WireError) -> Float {
+        try expect(tag, .fixed32)
+        return Float(bitPattern: try readFixed32())
+    }
+
+    @inlinable
+    public mutating func decodeString(_ tag: FieldTag) throws(WireError) -> String {
+        try expect(tag, .lengthDelimited)
+        let length = try readLength()
+        if length == 0 { return "" }
+        let start = pos
+        let bytes = UnsafeBufferPointer(
+            start: (base.unsafelyUnwrapped + start).assumingMemoryBound(to: UInt8.self), count: length)
+        guard let string = String(validating: bytes, as: UTF8.self) else {
+            throw WireError(.invalidUTF8, offset: start)
+        }
+        pos &+= length
+        return string
+    }
+
+    @inlinable
+    public mutating func decodeBytes(_ tag: FieldTag) throws(WireError) -> [UInt8] {
+        try expect(tag, .lengthDelimited)
+        let length = try readLength()
+        let bytes = UnsafeRawBufferPointer(start: base.map { $0 + pos }, count: length)
+        pos &+= length
+        return [UInt8](bytes)
+    }
+
+    /// Appends one string of a `repeated string` field.
+    @inlinable
+    public mutating func decodeRepeatedString(_ tag: FieldTag, into values: inout [String]) throws(WireError) {
+        values.append(try decodeString(tag))
+    }
+
+    /// Appends to a repeated varint field, packed (one length-delimited run) or not (one value
+    /// per key). The array grows with what is actually decoded: each element costs at least one
+    /// input byte, so memory stays proportional to the input.
+    @inlinable
+    public mutating func decodeRepeatedVarint(_ tag: FieldTag, into values: inout [UInt64]) throws(WireError) {
+        try forEachVarint(tag) { values.append($0) }
+    }
+
+    @inlinable
+    public mutating func decodeRepeatedInt64(_ tag: FieldTag, into values: inout [Int64]) throws(WireError) {
+        try forEachVarint(tag) { values.append(Int64(bitPattern: $0)) }
+    }
+
+    @inlinable
+    public mutating func decodeRepeatedInt32(_ tag: FieldTag, into values: inout [Int32]) throws(WireError) {
+        try forEachVarint(tag) { values.append(Int32(truncatingIfNeeded: $0)) }
+    }
+
+    @inlinable
+    mutating func forEachVarint(_ tag: FieldTag, _ body: (UInt64) -> Void) throws(WireError) {
+        switch tag.wireType {
+        case .varint:
+            body(try readVarint())
+        case .lengthDelimited:
+            let length = try readLength()
+            let savedEnd = end
+            end = pos &+ length
+            while pos < end { body(try readVarint()) }
+            end = savedEnd
+        default:
+            throw WireError(.wireTypeMismatch(expected: .varint, actual: tag.wireType), offset: tagOffset)
+        }
+    }
+
+    // MARK: Messages
+
+    /// Decodes a singular message field, merging into an earlier occurrence (proto semantics:
+    /// a message field that appears twice is the merge of both).
+    @inlinable
+    public mutating func decodeMessage<M: ProtoMessage>(_ tag: FieldTag, into value: inout M?) throws(WireError) {
+        var message = value ?? M()
+        value = nil  // drop the second reference so merging does not copy arrays
+        try decodeNested(tag, into: &message)
+        value = message
+    }
+
+    /// Appends one element of a repeated message field.
+    @inlinable
+    public mutating func decodeRepeatedMessage<M: ProtoMessage>(_ tag: FieldTag, into values: inout [M]) throws(WireError) {
+        var message = M()
+        try decodeNested(tag, into: &message)
+        values.append(message)
+    }
+
+    @inlinable
+    mutating func decodeNested<M: ProtoMessage>(_ tag: FieldTag, into message: inout M) throws(WireError) {
+        try expect(tag, .lengthDelimited)
+        let length = try readLength()
+        guard depth < nestingLimit else {
+            throw WireError(.nestingTooDeep(limit: nestingLimit), offset: pos)
+        }
+        let savedEnd = end
+        end = pos &+ length
+        depth &+= 1
+        try merge(into: &message)
+        depth &-= 1
+        end = savedEnd
+    }
+
+    /// Decodes fields until the end of the current message, onto `message`. Errors get the
+    /// field's number and name attached on the way out.
+    @inlinable
+    public mutating func merge<M: ProtoMessage>(into message: inout M) throws(WireError) {
+        while let tag = try nextTag() {
+            do throws(WireError) {
+                try message.decodeField(tag, from: &self)
+            } catch {
+                var annotated = error
+                annotated.prependField(number: tag.fieldNumber, name: M.protoFieldName(tag.fieldNumber))
+                throw annotated
+            }
+        }
+    }
+}
