@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "RateLimiting"),
         .target(
             name: "MetricsServer",
-            dependencies: ["MetricsAPI", "MetricsCore", "RateLimiting"]
+            dependencies: ["MetricsAPI", "MetricsCore", "ProtoWire", "RateLimiting"]
         ),
         .executableTarget(
             name: "metricsd",
