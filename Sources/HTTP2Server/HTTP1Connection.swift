@@ -1,0 +1,148 @@
+import NIOCore
+import NIOHTTP1
+
+/// Presents HTTP/1.1 requests through the same `HTTPHandler` API as HTTP/2 streams.
+///
+/// Sits behind NIO's decoder, encoder and `HTTPServerPipelineHandler`; the latter holds back
+/// pipelined requests until the previous response ended, so requests reach us one at a time and
+/// responses go out in order. Request bodies are buffered only up to `http1BodyBufferSize`
+/// unread bytes; past that we stop reading the socket (back-pressure, like an HTTP/2 window).
+final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let settings: HTTP2Server.Configuration
+    let handler: any HTTPHandler
+    private var context: ChannelHandlerContext?
+    private var current: HTTP1Exchange?
+    private var shuttingDown = false
+    private var unconsumed = 0
+    private var readHeld = false
+
+    init(settings: HTTP2Server.Configuration, handler: any HTTPHandler) {
+        self.settings = settings
+        self.handler = handler
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.failCurrent(HTTPStreamError(code: .connectionClosed, message: "connection handler removed"))
+        self.context = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.failCurrent(HTTPStreamError(code: .connectionClosed, message: "connection closed"))
+        context.fireChannelInactive()
+    }
+
+    private func failCurrent(_ error: HTTPStreamError) {
+        guard let exchange = self.current else { return }
+        self.current = nil
+        exchange.didClose(error: error)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch self.unwrapInboundIn(data) {
+        case .head(let head):
+            var fields = HTTPFields()
+            for (name, value) in head.headers {
+                fields.add(name: name, value: value)
+            }
+            let request = HTTPRequestHead(
+                method: head.method.rawValue,
+                path: head.uri,
+                authority: head.headers.first(name: "host"),
+                scheme: "http",
+                headers: fields,
+                remoteAddress: context.channel.remoteAddress,
+                wireProtocol: .http1
+            )
+            let exchange = HTTP1Exchange(
+                connection: self, version: head.version, keepAlive: head.isKeepAlive && !self.shuttingDown,
+                isHead: head.method == .HEAD)
+            let body = HTTPRequestBody(eventLoop: context.eventLoop, flow: exchange, finished: false)
+            exchange.body = body
+            self.current = exchange
+            self.handler.handle(request, body: body, responder: HTTPResponder(exchange, eventLoop: context.eventLoop))
+        case .body(let chunk):
+            guard let exchange = self.current, let body = exchange.body else { return }
+            self.unconsumed += chunk.readableBytes
+            if body.receivedBytes + chunk.readableBytes > self.settings.maxRequestBodySize {
+                exchange.rejectOversizedBody(limit: self.settings.maxRequestBodySize)
+                return
+            }
+            body.receive(chunk)
+        case .end(let trailers):
+            guard let exchange = self.current else { return }
+            exchange.requestEnded = true
+            var fields: HTTPFields?
+            if let trailers {
+                fields = HTTPFields(trailers.map { ($0.name, $0.value) })
+            }
+            exchange.body?.finish(trailers: fields)
+            self.finishIfDone(exchange)
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if self.unconsumed > self.settings.http1BodyBufferSize {
+            self.readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is HTTP2Server.GracefulShutdownEvent {
+            self.shuttingDown = true
+            if let current = self.current {
+                current.keepAlive = false
+            } else {
+                context.close(promise: nil)
+            }
+        } else if event is IdleStateHandler.IdleStateEvent, self.current == nil {
+            context.close(promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    // MARK: Called by the exchange
+
+    func consumed(_ bytes: Int) {
+        self.unconsumed -= bytes
+        if self.readHeld && self.unconsumed <= self.settings.http1BodyBufferSize / 2, let context = self.context {
+            self.readHeld = false
+            context.read()
+        }
+    }
+
+    func write(_ part: HTTPServerResponsePart, flush: Bool, promise: EventLoopPromise<Void>?) {
+        guard let context = self.context else {
+            promise?.fail(HTTPStreamError(code: .connectionClosed, message: "connection closed"))
+            return
+        }
+        context.write(self.wrapOutboundOut(part), promise: promise)
+        if flush { context.flush() }
+    }
+
+    /// An exchange is over when both the request and the response ended.
+    func finishIfDone(_ exchange: HTTP1Exchange) {
+        guard exchange === self.current, exchange.requestEnded, exchange.responseEnded else { return }
+        self.current = nil
+        exchange.didClose(error: nil)
+        self.unconsumed = 0
+        if self.readHeld, let context = self.context {
+            self.readHeld = false
+            context.read()
+        }
+        if !exchange.keepAlive { self.context?.close(promise: nil) }
+    }
+
+    func close() {
+        self.context?.close(promise: nil)
+    }
+}

@@ -1,0 +1,362 @@
+internal import CNghttp2
+import NIOCore
+
+/// One HTTP/2 connection: owns a libnghttp2 server session fed through the memory API.
+///
+/// nghttp2 callbacks only record what happened (`events`); requests are dispatched to the
+/// handler after `mem_recv` returns, and output is drained with `mem_send` once per read batch
+/// (or once per handler call made outside a read). The session lives only on this channel's
+/// event loop; it holds a retained `Unmanaged` reference to this object as user data until
+/// `nghttp2_session_del`.
+final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    enum Event {
+        case head(HTTP2Stream)
+        case data(HTTP2Stream, ByteBuffer)
+        case end(HTTP2Stream)
+        case closed(HTTP2Stream, UInt32)
+        case headersTooLarge(HTTP2Stream)
+        case pingAck
+    }
+
+    enum ShutdownState {
+        case running
+        case noticeSent
+        case finalGoawaySent
+    }
+
+    let settings: HTTP2Server.Configuration
+    let handler: any HTTPHandler
+    private(set) var session: OpaquePointer?
+    private var context: ChannelHandlerContext?
+    private var remoteAddress: SocketAddress?
+    var streams: [Int32: HTTP2Stream] = [:]
+    var events: [Event] = []
+    private var processing: [Event] = []
+    var completedPromises: [EventLoopPromise<Void>] = []
+    private var inReadBatch = false
+    private var flushing = false
+    private var processingEvents = false
+    private var needsFlush = false
+    private var readHeld = false
+    private var closing = false
+    private var shutdownState = ShutdownState.running
+
+    init(settings: HTTP2Server.Configuration, handler: any HTTPHandler) {
+        self.settings = settings
+        self.handler = handler
+    }
+
+    // MARK: Channel lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        self.remoteAddress = context.channel.remoteAddress
+        do {
+            self.session = try NGHTTP2Session.makeServerSession(for: self, settings: self.settings)
+        } catch {
+            self.log("cannot create nghttp2 session: \(error)")
+            context.close(promise: nil)
+            return
+        }
+        self.scheduleFlush()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.tearDown(HTTPStreamError(code: .connectionClosed, message: "connection handler removed"))
+        self.context = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.tearDown(HTTPStreamError(code: .connectionClosed, message: "connection closed"))
+        context.fireChannelInactive()
+    }
+
+    /// Cancels every open stream and deletes the session (releasing its reference to us).
+    private func tearDown(_ error: HTTPStreamError) {
+        let open = self.streams
+        self.streams = [:]
+        self.events = []
+        for stream in open.values { stream.didClose(error: error) }
+        if let session = self.session {
+            self.session = nil
+            nghttp2_session_del(session)
+            Unmanaged.passUnretained(self).release()
+        }
+        let promises = self.completedPromises
+        self.completedPromises = []
+        for promise in promises { promise.succeed(()) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let session = self.session else { return }
+        let buffer = self.unwrapInboundIn(data)
+        self.inReadBatch = true
+        let result = buffer.withUnsafeReadableBytes { bytes in
+            nghttp2_session_mem_recv(session, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
+        }
+        if result < 0 {
+            self.log("HTTP/2 protocol error from \(self.remoteAddress.map { "\($0)" } ?? "?"): \(NGHTTP2Session.errorString(result))")
+            // nghttp2 has queued a GOAWAY for most errors; send it, then close.
+            self.processEvents()
+            self.flush()
+            self.closeConnection()
+            return
+        }
+        self.processEvents()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        self.inReadBatch = false
+        self.flush()
+        context.fireChannelReadComplete()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        // Stop reading while the socket cannot take our output: nghttp2 would queue the
+        // responses to whatever we read next.
+        if context.channel.isWritable {
+            context.read()
+        } else {
+            self.readHeld = true
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            self.flush()
+            if self.readHeld {
+                self.readHeld = false
+                context.read()
+            }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is HTTP2Server.GracefulShutdownEvent {
+            self.beginGracefulShutdown()
+        } else if event is IdleStateHandler.IdleStateEvent {
+            if self.streams.isEmpty { self.goAwayAndClose() }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.log("HTTP/2 connection error: \(error)")
+        self.closeConnection()
+    }
+
+    // MARK: Dispatch
+
+    /// Acts on what the callbacks recorded. Runs outside nghttp2 calls, so handler code may
+    /// submit responses freely.
+    func processEvents() {
+        guard !self.processingEvents else { return }
+        self.processingEvents = true
+        defer { self.processingEvents = false }
+        while !self.events.isEmpty {
+            swap(&self.events, &self.processing)
+            for event in self.processing {
+                self.dispatch(event)
+            }
+            self.processing.removeAll(keepingCapacity: true)
+        }
+    }
+
+    private func dispatch(_ event: Event) {
+        switch event {
+        case .head(let stream):
+            guard !stream.closed, let context = self.context else { return }
+            let head = HTTPRequestHead(
+                method: stream.method,
+                path: stream.path,
+                authority: stream.authority ?? stream.headers["host"],
+                scheme: stream.scheme,
+                headers: stream.headers,
+                remoteAddress: self.remoteAddress,
+                wireProtocol: .http2
+            )
+            stream.headers = HTTPFields()
+            let body = HTTPRequestBody(eventLoop: context.eventLoop, flow: stream, finished: stream.requestEnded)
+            stream.body = body
+            self.handler.handle(head, body: body, responder: HTTPResponder(stream, eventLoop: context.eventLoop))
+        case .data(let stream, let chunk):
+            if let body = stream.body, !stream.closed {
+                body.receive(chunk)
+            } else {
+                stream.bodyConsumed(chunk.readableBytes)
+            }
+        case .end(let stream):
+            stream.body?.finish(trailers: stream.trailers)
+        case .closed(let stream, let errorCode):
+            self.streams.removeValue(forKey: stream.id)
+            if stream.unconsumed > 0, let session = self.session {
+                // A closed stream's unread bytes still hold connection window; give it back.
+                nghttp2_session_consume_connection(session, stream.unconsumed)
+                stream.unconsumed = 0
+            }
+            var error = stream.localError
+            if error == nil && errorCode != 0 {
+                error = HTTPStreamError(code: .resetByClient, message: "stream \(stream.id) reset", http2ErrorCode: errorCode)
+            }
+            stream.didClose(error: error)
+        case .headersTooLarge(let stream):
+            guard !stream.closed else { return }
+            stream.responseState = .ended
+            stream.responseFinished = true
+            self.submitResponse(stream, head: HTTPResponseHead(status: 431), withBody: false)
+        case .pingAck:
+            if self.shutdownState == .noticeSent { self.sendFinalGoaway() }
+        }
+    }
+
+    // MARK: Called by streams (on the event loop, never from inside an nghttp2 callback)
+
+    func submitResponse(_ stream: HTTP2Stream, head: HTTPResponseHead, withBody: Bool) {
+        guard let session = self.session else { return }
+        let rv: Int32
+        if withBody {
+            var provider = nghttp2_data_provider()
+            provider.read_callback = NGHTTP2Session.dataSourceRead
+            rv = NGHTTP2Session.withNameValues(status: head.status, fields: head.headers) { nva, count in
+                nghttp2_submit_response(session, stream.id, nva, count, &provider)
+            }
+        } else {
+            rv = NGHTTP2Session.withNameValues(status: head.status, fields: head.headers) { nva, count in
+                nghttp2_submit_response(session, stream.id, nva, count, nil)
+            }
+        }
+        if rv != 0 {
+            self.log("nghttp2_submit_response(stream \(stream.id)) failed: \(NGHTTP2Session.errorString(Int(rv)))")
+            self.resetStream(stream, errorCode: 2)  // INTERNAL_ERROR
+        }
+        self.scheduleFlush()
+    }
+
+    func resume(_ stream: HTTP2Stream) {
+        guard let session = self.session else { return }
+        if stream.deferred {
+            stream.deferred = false
+            nghttp2_session_resume_data(session, stream.id)
+        }
+        self.scheduleFlush()
+    }
+
+    func resetStream(_ stream: HTTP2Stream, errorCode: UInt32) {
+        guard let session = self.session else { return }
+        nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), stream.id, errorCode)
+        self.scheduleFlush()
+    }
+
+    func consume(stream: HTTP2Stream, bytes: Int) {
+        guard let session = self.session else { return }
+        nghttp2_session_consume(session, stream.id, bytes)
+        self.scheduleFlush()
+    }
+
+    // MARK: Output
+
+    /// Drains now unless a read batch, a drain, or event dispatch is under way — those flush
+    /// when they finish, which coalesces many responses into one write.
+    func scheduleFlush() {
+        if self.inReadBatch || self.flushing || self.processingEvents {
+            self.needsFlush = true
+        } else {
+            self.flush()
+        }
+    }
+
+    /// Pulls everything nghttp2 wants to send into one buffer, writes and flushes it once.
+    func flush() {
+        guard let session = self.session, let context = self.context, !self.flushing else { return }
+        self.flushing = true
+        self.needsFlush = false
+        var wrote = false
+        var rounds = 0
+        repeat {
+            rounds += 1
+            var out: ByteBuffer?
+            while context.channel.isWritable || out == nil {
+                var chunk: UnsafePointer<UInt8>?
+                let n = nghttp2_session_mem_send(session, &chunk)
+                if n < 0 {
+                    self.log("nghttp2_session_mem_send failed: \(NGHTTP2Session.errorString(n))")
+                    self.flushing = false
+                    self.closeConnection()
+                    return
+                }
+                guard n > 0, let chunk else { break }
+                if out == nil { out = context.channel.allocator.buffer(capacity: Swift.max(n, 4096)) }
+                out!.writeBytes(UnsafeRawBufferPointer(start: chunk, count: n))
+                if out!.readableBytes >= 1 << 20 { break }
+            }
+            if let out {
+                context.write(self.wrapOutboundOut(out), promise: nil)
+                wrote = true
+            }
+            if !self.completedPromises.isEmpty {
+                let promises = self.completedPromises
+                self.completedPromises = []
+                for promise in promises { promise.succeed(()) }
+            }
+            self.flushing = false
+            self.processEvents()
+            self.flushing = true
+        } while (self.needsFlush || !self.events.isEmpty
+            || (nghttp2_session_want_write(session) != 0 && context.channel.isWritable)) && rounds < 64
+        self.needsFlush = false
+        self.flushing = false
+        if wrote { context.flush() }
+        if nghttp2_session_want_read(session) == 0 && nghttp2_session_want_write(session) == 0 {
+            self.closeConnection()
+        }
+    }
+
+    private func closeConnection() {
+        guard !self.closing, let context = self.context else { return }
+        self.closing = true
+        context.close(promise: nil)
+    }
+
+    // MARK: Shutdown
+
+    /// GOAWAY(2^31-1) as a notice plus a PING; the final GOAWAY with the real last stream id
+    /// follows on the PING ACK (or after `goAwayDelay`). Open streams then finish; the
+    /// connection closes when nghttp2 has nothing left to read or write.
+    func beginGracefulShutdown() {
+        guard self.shutdownState == .running, let session = self.session, let context = self.context else { return }
+        self.shutdownState = .noticeSent
+        nghttp2_submit_shutdown_notice(session)
+        nghttp2_submit_ping(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nil)
+        context.eventLoop.assumeIsolated().scheduleTask(in: self.settings.goAwayDelay) {
+            self.sendFinalGoaway()
+        }
+        self.scheduleFlush()
+    }
+
+    private func sendFinalGoaway() {
+        guard self.shutdownState == .noticeSent, let session = self.session else { return }
+        self.shutdownState = .finalGoawaySent
+        nghttp2_submit_goaway(
+            session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nghttp2_session_get_last_proc_stream_id(session),
+            NGHTTP2_NO_ERROR.rawValue, nil, 0)
+        self.scheduleFlush()
+    }
+
+    private func goAwayAndClose() {
+        guard let session = self.session else { return }
+        nghttp2_submit_goaway(
+            session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nghttp2_session_get_last_proc_stream_id(session),
+            NGHTTP2_NO_ERROR.rawValue, nil, 0)
+        self.flush()
+        self.closeConnection()
+    }
+
+    func log(_ message: String) {
+        self.settings.logger?(message)
+    }
+}

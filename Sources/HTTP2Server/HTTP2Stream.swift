@@ -1,0 +1,182 @@
+import NIOCore
+
+/// One HTTP/2 stream's state: what nghttp2 callbacks recorded about the request, and the
+/// response bytes waiting for the data provider. Confined to the connection's event loop.
+final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
+    enum ResponseState {
+        case idle
+        /// Head submitted with a data provider; body chunks may follow.
+        case streaming
+        /// Nothing more will be accepted from the handler.
+        case ended
+    }
+
+    let id: Int32
+    /// Cleared when the stream closes, which also breaks the connection ↔ stream cycle.
+    var connection: HTTP2Connection?
+
+    // Request side, filled by callbacks.
+    var method = ""
+    var path = ""
+    var authority: String?
+    var scheme = "http"
+    var headers = HTTPFields()
+    var trailers: HTTPFields?
+    var headerBytes = 0
+    var headersTooLarge = false
+    var headReceived = false
+    var requestEnded = false
+    var body: HTTPRequestBody?
+    /// Body bytes received and not yet returned to the flow-control window.
+    var unconsumed = 0
+
+    // Response side.
+    var responseState = ResponseState.idle
+    /// True once END_STREAM is on its way (EOF returned or a body-less response submitted).
+    var responseFinished = false
+    var outbound: [ByteBuffer] = []
+    var outboundHead = 0
+    var outboundEnded = false
+    var outboundTrailers: HTTPFields?
+    var deferred = false
+    var bytesQueued = 0
+    var bytesSent = 0
+    var writePromises: [(threshold: Int, promise: EventLoopPromise<Void>)] = []
+    var endPromise: EventLoopPromise<Void>?
+    var cancelHandlers: [(HTTPStreamError) -> Void] = []
+    var closed = false
+    var cancellation: HTTPStreamError?
+    /// Set when we reset the stream ourselves, so the close reports our reason.
+    var localError: HTTPStreamError?
+
+    init(id: Int32, connection: HTTP2Connection) {
+        self.id = id
+        self.connection = connection
+    }
+
+    var hasPendingOutbound: Bool { self.outboundHead < self.outbound.count }
+
+    // MARK: HTTPBodyFlowControl
+
+    func bodyConsumed(_ bytes: Int) {
+        guard bytes > 0, !self.closed, let connection = self.connection else { return }
+        self.unconsumed -= bytes
+        connection.consume(stream: self, bytes: bytes)
+    }
+
+    // MARK: HTTPResponseSink
+
+    func respond(_ head: HTTPResponseHead, body: ByteBuffer?, trailers: HTTPFields?) {
+        guard self.responseState == .idle, !self.closed, let connection = self.connection else { return }
+        self.responseState = .ended
+        if let body, body.readableBytes > 0 {
+            self.outbound.append(body)
+            self.bytesQueued += body.readableBytes
+        } else if trailers == nil {
+            self.responseFinished = true
+            connection.submitResponse(self, head: head, withBody: false)
+            return
+        }
+        self.outboundEnded = true
+        self.outboundTrailers = trailers
+        connection.submitResponse(self, head: head, withBody: true)
+    }
+
+    func sendHead(_ head: HTTPResponseHead) {
+        guard self.responseState == .idle, !self.closed, let connection = self.connection else { return }
+        self.responseState = .streaming
+        connection.submitResponse(self, head: head, withBody: true)
+    }
+
+    func sendBody(_ chunk: ByteBuffer, promise: EventLoopPromise<Void>?) {
+        guard self.responseState == .streaming, !self.closed, let connection = self.connection else {
+            promise?.fail(self.cancellation ?? HTTPStreamError(code: .aborted, message: "body sent outside a streamed response"))
+            return
+        }
+        if chunk.readableBytes > 0 {
+            self.outbound.append(chunk)
+            self.bytesQueued += chunk.readableBytes
+        }
+        if let promise {
+            if self.bytesSent >= self.bytesQueued {
+                promise.succeed(())
+            } else {
+                self.writePromises.append((self.bytesQueued, promise))
+            }
+        }
+        connection.resume(self)
+    }
+
+    func end(trailers: HTTPFields?, promise: EventLoopPromise<Void>?) {
+        switch self.responseState {
+        case .idle:
+            self.respond(HTTPResponseHead(status: 200), body: nil, trailers: trailers)
+            promise?.succeed(())
+        case .streaming:
+            guard !self.closed, let connection = self.connection else {
+                promise?.fail(self.cancellation ?? HTTPStreamError(code: .aborted, message: "stream closed"))
+                return
+            }
+            self.responseState = .ended
+            self.outboundEnded = true
+            self.outboundTrailers = trailers
+            self.endPromise = promise
+            connection.resume(self)
+        case .ended:
+            promise?.fail(HTTPStreamError(code: .aborted, message: "response already ended"))
+        }
+    }
+
+    func abort(_ error: HTTPStreamError) {
+        guard !self.closed, let connection = self.connection else { return }
+        self.localError = error
+        self.responseState = .ended
+        connection.resetStream(self, errorCode: 8)  // CANCEL
+    }
+
+    func onCancel(_ handler: @escaping (HTTPStreamError) -> Void) {
+        if let cancellation = self.cancellation {
+            handler(cancellation)
+        } else if !self.closed {
+            self.cancelHandlers.append(handler)
+        }
+    }
+
+    /// Called by the data provider after it copied bytes out.
+    func noteSent(_ bytes: Int, into completed: inout [EventLoopPromise<Void>]) {
+        self.bytesSent += bytes
+        while let first = self.writePromises.first, first.threshold <= self.bytesSent {
+            completed.append(first.promise)
+            self.writePromises.removeFirst()
+        }
+    }
+
+    /// The stream is gone: tell the handler if its response did not complete, drop buffers.
+    func didClose(error: HTTPStreamError?) {
+        guard !self.closed else { return }
+        self.closed = true
+        self.connection = nil
+        self.outbound = []
+        self.outboundHead = 0
+        let failure = error ?? HTTPStreamError(code: .connectionClosed, message: "stream closed before the response completed")
+        for (_, promise) in self.writePromises { promise.fail(failure) }
+        self.writePromises = []
+        if let endPromise = self.endPromise {
+            self.endPromise = nil
+            if error == nil && self.responseFinished { endPromise.succeed(()) } else { endPromise.fail(failure) }
+        }
+        if error != nil || !self.responseFinished {
+            self.cancellation = failure
+            self.body?.fail(failure)
+            let handlers = self.cancelHandlers
+            self.cancelHandlers = []
+            for handler in handlers { handler(failure) }
+        } else {
+            if !(self.body?.isComplete ?? true) {
+                self.body?.fail(HTTPStreamError(code: .aborted, message: "response completed before the request body"))
+            }
+            self.body?.flow = nil
+            self.cancelHandlers = []
+        }
+    }
+}
