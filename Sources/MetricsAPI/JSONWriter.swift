@@ -1,0 +1,154 @@
+/// Writes compact JSON into one growing byte array. The message encoders call it in document
+/// order; `object`/`array` keep track of where a comma is needed.
+///
+/// Formats (docs/api.md): integers as JSON numbers; doubles in their shortest form that reads
+/// back as the same Double, without a trailing `.0` (`3`, `12.5`, `1e+16`); a non-finite
+/// double (never produced by the encoders) becomes `null` rather than invalid JSON. Strings
+/// escape `"` and `\` as `\"` `\\` and every control character below U+0020 as `\u00XX`;
+/// everything else, including non-ASCII UTF-8, is passed through.
+struct JSONWriter {
+    private(set) var bytes: [UInt8]
+    private var first = true
+
+    init(capacity: Int = 512) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    // MARK: Structure
+
+    mutating func object(_ body: (inout JSONWriter) -> Void) {
+        bytes.append(UInt8(ascii: "{"))
+        let saved = first
+        first = true
+        body(&self)
+        first = saved
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    mutating func array(_ body: (inout JSONWriter) -> Void) {
+        bytes.append(UInt8(ascii: "["))
+        let saved = first
+        first = true
+        body(&self)
+        first = saved
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// Starts an object member; `name` is a field name of ours and needs no escaping.
+    mutating func key(_ name: StaticString) {
+        separator()
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    /// Starts an object member whose name is one of ours (metric names): no escaping needed.
+    mutating func dynamicKey(_ name: String) {
+        separator()
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    /// Starts an array element.
+    mutating func element() {
+        separator()
+    }
+
+    @inline(__always)
+    private mutating func separator() {
+        if first {
+            first = false
+        } else {
+            bytes.append(UInt8(ascii: ","))
+        }
+    }
+
+    // MARK: Scalars
+
+    mutating func null() {
+        bytes.append(contentsOf: [UInt8(ascii: "n"), UInt8(ascii: "u"), UInt8(ascii: "l"), UInt8(ascii: "l")])
+    }
+
+    mutating func bool(_ value: Bool) {
+        if value {
+            bytes.append(contentsOf: [UInt8(ascii: "t"), UInt8(ascii: "r"), UInt8(ascii: "u"), UInt8(ascii: "e")])
+        } else {
+            bytes.append(contentsOf: [
+                UInt8(ascii: "f"), UInt8(ascii: "a"), UInt8(ascii: "l"), UInt8(ascii: "s"), UInt8(ascii: "e"),
+            ])
+        }
+    }
+
+    mutating func int(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        // 20 digits hold UInt64.max; written backwards into a 24-byte stack buffer.
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { buf in
+            var i = 20
+            repeat {
+                i -= 1
+                buf[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude != 0
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[i..<20]))
+        }
+    }
+
+    mutating func int(_ value: Int32) {
+        int(Int64(value))
+    }
+
+    mutating func double(_ value: Double) {
+        guard value.isFinite else {
+            null()
+            return
+        }
+        if value == value.rounded(.towardZero) && value.magnitude < 9_007_199_254_740_992 {
+            int(Int64(value))
+            return
+        }
+        // Swift's description is the shortest text that reads back as the same Double and is
+        // valid JSON for finite values ("0.1", "1e-05", "1.5e+300").
+        bytes.append(contentsOf: value.description.utf8)
+    }
+
+    mutating func string(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var value = value
+        value.withUTF8 { utf8 in
+            var runStart = 0
+            for i in 0..<utf8.count {
+                let c = utf8[i]
+                guard c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") else { continue }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i]))
+                runStart = i + 1
+                bytes.append(UInt8(ascii: "\\"))
+                switch c {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                    bytes.append(c)
+                default:
+                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                    bytes.append(contentsOf: [
+                        UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(c >> 4)], hex[Int(c & 0xF)],
+                    ])
+                }
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count]))
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    mutating func stringArray(_ values: [String]) {
+        array { w in
+            for v in values {
+                w.element()
+                w.string(v)
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+/// The URL half of a REST metrics query: `{accountId}` from the path and `offset`, `limit`,
+/// `sort` from the query string (SPEC §1). Only syntax is checked here (an integer is an
+/// integer); the ranges (offset ≥ 0, limit 1..50, the sort grammar) are checked once, by
+/// `MetricsRequestValidator`, for both fronts.
+///
+/// Decisions (docs/api.md): an absent `limit` is stored as 50, so that an explicit `limit=0`
+/// stays 0 and validation rejects it on REST; `sort=` (empty) means absent; unknown
+/// parameters are ignored; a parameter given twice is a 400; `+` decodes to a space and `%XX`
+/// to a byte (the result must be UTF-8).
+extension GetMetricsRequest {
+    /// A complete REST request: path account id, raw query string (without `?`) and body.
+    public init(restAccountId accountId: String, query: Substring, body: UnsafeRawBufferPointer) throws(APIError) {
+        self = try GetMetricsRequest(jsonBody: body)
+        self.accountId = accountId
+        try applyRESTQuery(query)
+    }
+
+    /// Sets `offset`, `limit` and `sort` from a raw query string (without `?`).
+    public mutating func applyRESTQuery(_ query: Substring) throws(APIError) {
+        var seen: Set<String> = []
+        var offsetText: String?
+        var limitText: String?
+        var sortText: String?
+        for part in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let eq = part.firstIndex(of: "=")
+            let rawName = eq.map { part[..<$0] } ?? part
+            let rawValue = eq.map { part[part.index(after: $0)...] } ?? ""
+            let name = try RESTQuery.percentDecode(rawName, parameter: "query string")
+            guard name == "offset" || name == "limit" || name == "sort" else { continue }
+            guard seen.insert(name).inserted else {
+                throw APIError.invalidArgument("\(name) is given more than once")
+            }
+            let value = try RESTQuery.percentDecode(rawValue, parameter: name)
+            switch name {
+            case "offset": offsetText = value
+            case "limit": limitText = value
+            default: sortText = value
+            }
+        }
+        offset = 0
+        if let offsetText {
+            guard let v = JSONReader.parseIntegerText(Array(offsetText.utf8)) else {
+                throw APIError.invalidArgument("offset must be an integer, got \"\(offsetText)\"")
+            }
+            offset = v
+        }
+        limit = 50
+        if let limitText {
+            guard let v = JSONReader.parseIntegerText(Array(limitText.utf8)) else {
+                throw APIError.invalidArgument("limit must be an integer, got \"\(limitText)\"")
+            }
+            // Out-of-range values stay out of range so validation reports "limit must be ...".
+            limit = Int32(clamping: v)
+        }
+        sort = sortText ?? ""
+    }
+
+    /// `offset=..&limit=..[&sort=..]` for this request (the inverse of `applyRESTQuery`).
+    public func restQueryString() -> String {
+        RESTQuery.queryString(offset: offset, limit: Int64(limit), sort: sort)
+    }
+}
+
+enum RESTQuery {
+    /// The query string of a metrics URL: parameters in the order offset, limit, sort; sort
+    /// only when non-empty, percent-encoded where a query string needs it.
+    static func queryString(offset: Int64, limit: Int64, sort: String) -> String {
+        var s = "offset=\(offset)&limit=\(limit)"
+        if !sort.isEmpty {
+            s += "&sort="
+            s += percentEncode(sort)
+        }
+        return s
+    }
+
+    /// Keeps RFC 3986 query characters except the ones with a meaning in a form query
+    /// (`&`, `=`, `+`, `#`, `%`), so `closedConversations:desc` is written as sent.
+    static func percentEncode(_ text: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        let hex = Array("0123456789ABCDEF".utf8)
+        for c in text.utf8 {
+            switch c {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"), UInt8(ascii: ":"), UInt8(ascii: "@"), UInt8(ascii: "/"), UInt8(ascii: "?"),
+                UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"),
+                UInt8(ascii: "*"), UInt8(ascii: ","), UInt8(ascii: ";"):
+                out.append(c)
+            default:
+                out.append(UInt8(ascii: "%"))
+                out.append(hex[Int(c >> 4)])
+                out.append(hex[Int(c & 0xF)])
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func percentDecode(_ text: Substring, parameter: String) throws(APIError) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        var it = text.utf8.makeIterator()
+        func hexValue(_ c: UInt8?) -> UInt8? {
+            switch c {
+            case .some(let c) where c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"): c - UInt8(ascii: "0")
+            case .some(let c) where c >= UInt8(ascii: "a") && c <= UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+            case .some(let c) where c >= UInt8(ascii: "A") && c <= UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        while let c = it.next() {
+            switch c {
+            case UInt8(ascii: "+"):
+                out.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard let hi = hexValue(it.next()), let lo = hexValue(it.next()) else {
+                    throw APIError.invalidArgument("\(parameter): invalid percent-encoding")
+                }
+                out.append(hi << 4 | lo)
+            default:
+                out.append(c)
+            }
+        }
+        guard let s = String(validating: out, as: UTF8.self) else {
+            throw APIError.invalidArgument("\(parameter): invalid UTF-8 after percent-decoding")
+        }
+        return s
+    }
+}
