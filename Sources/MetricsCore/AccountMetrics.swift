@@ -1,0 +1,284 @@
+/// The outcome of applying one event. A rejected event changed nothing.
+public enum ApplyOutcome: Sendable, Equatable {
+    case applied
+    case rejected(reason: String)
+
+    public var isApplied: Bool { self == .applied }
+}
+
+/// Retention and validity limits (SPEC §3 "Retention").
+public enum Retention {
+    public static let minuteMs: Int64 = 60_000
+    /// By-time data: the minutes `nowMinute − 1440 ... ` are kept (24 h plus the current minute).
+    public static let byTimeMinutes: Int64 = 1440
+    /// assignedConversations counts open conversations opened within this many ms.
+    public static let openConversationMs: Int64 = 30 * 24 * 3_600_000
+    /// Closed conversations are remembered (events about them rejected) this long after close.
+    public static let closedConversationMs: Int64 = 24 * 3_600_000
+    /// Event times outside this range are rejected: it keeps minutes in Int32 and differences
+    /// of times far from overflow (1e14 ms is about the year 5138).
+    public static let eventTimeRange: ClosedRange<Int64> = 0...100_000_000_000_000
+    /// maxSlots outside this range is rejected, so slot sums over any account stay far from
+    /// overflow.
+    public static let maxSlotsRange: ClosedRange<Int> = 0...1_000_000
+
+    /// Floor division: the minute containing `ms`.
+    public static func minute(of ms: Int64) -> Int64 {
+        ms >= 0 ? ms / minuteMs : -((-(ms &+ 1)) / minuteMs) - 1
+    }
+}
+
+/// One account: directory, conversations, by-time series. A value type; the server confines
+/// it (Mutex or actor). Its state is a function of the sequence of (event, now) applied.
+public struct AccountMetrics: Sendable {
+    var directory = Directory()
+    var conversations = ConversationTable()
+    /// Per (agent, group, userType, skill): for queries filtering agents or skills.
+    var agentSeries = SeriesTable()
+    /// Per (group, userType): for queries with neither agent nor skill dimension.
+    var groupSeries = SeriesTable()
+    /// Agent-level series ids by agent / by skill (samples without agent under no agent).
+    var agentSeriesByAgent: [[Int32]] = []
+    var agentSeriesBySkill: [[Int32]] = []
+
+    public init() {}
+
+    public var agentCount: Int { directory.agentRecords.count }
+    public var openConversationCount: Int { conversations.index.count - closedTombstones }
+    var closedTombstones: Int { conversations.closedQueue.count - conversations.closedQueueHead }
+
+    // MARK: apply
+
+    public mutating func apply(_ event: Event, now: Int64) -> ApplyOutcome {
+        guard Retention.eventTimeRange.contains(event.time) else {
+            return .rejected(reason: "time \(event.time) is out of range")
+        }
+        let t = event.time
+        switch event.kind {
+        case let .skillUpserted(skillId, name):
+            let s = directory.internSkill(skillId)
+            directory.skillNames[Int(s)] = name
+            return .applied
+
+        case let .agentGroupUpserted(groupId, name, parentId):
+            if let reason = directory.upsertGroup(id: groupId, name: name, parentId: parentId) {
+                return .rejected(reason: reason)
+            }
+            return .applied
+
+        case let .agentUpserted(agentId, name, userType, groupId, skillIds, maxSlots):
+            guard Retention.maxSlotsRange.contains(maxSlots) else {
+                return .rejected(reason: "agent \(agentId): maxSlots \(maxSlots) is out of range")
+            }
+            directory.upsertAgent(
+                id: agentId, name: name, userType: userType, groupId: groupId, skillIds: skillIds,
+                maxSlots: maxSlots)
+            while agentSeriesByAgent.count < directory.agentRecords.count { agentSeriesByAgent.append([]) }
+            return .applied
+
+        case let .agentStateChanged(agentId, state):
+            guard let a = directory.agents.find(agentId) else {
+                return .rejected(reason: "unknown agent \(agentId)")
+            }
+            directory.agentRecords[Int(a)].state = state
+            return .applied
+
+        case let .conversationOpened(conversationId, skillId):
+            if let c = conversations.find(conversationId) {
+                return conversations.records[Int(c)].isOpen
+                    ? .rejected(reason: "conversation \(conversationId) is already open")
+                    : .rejected(reason: "conversation \(conversationId) is closed")
+            }
+            let s = directory.internSkill(skillId)
+            _ = conversations.insert(
+                ConversationRecord(id: conversationId, skill: s, openedAt: t, lastTime: t))
+            return .applied
+
+        default:
+            return applyToConversation(event, now: now)
+        }
+    }
+
+    private static func conversationId(of kind: Event.Kind) -> String {
+        switch kind {
+        case let .consumerMessage(c), let .conversationUnassigned(c): return c
+        case let .conversationAssigned(c, _, _), let .agentMessage(c, _), let .skillChanged(c, _),
+            let .conversationClosed(c, _):
+            return c
+        default: return ""
+        }
+    }
+
+    private mutating func applyToConversation(_ event: Event, now: Int64) -> ApplyOutcome {
+        let cid = Self.conversationId(of: event.kind)
+        guard let c = conversations.find(cid) else {
+            return .rejected(reason: "unknown conversation \(cid)")
+        }
+        let ci = Int(c)
+        let t = event.time
+        guard conversations.records[ci].isOpen else {
+            return .rejected(reason: "conversation \(cid) is closed")
+        }
+        guard t >= conversations.records[ci].lastTime else {
+            return .rejected(reason: "conversation \(cid): time \(t) is before its previous event")
+        }
+        let sampleMinute = Retention.minute(of: t)
+        let keepSamples = sampleMinute >= Retention.minute(of: now) - Retention.byTimeMinutes
+
+        switch event.kind {
+        case .consumerMessage:
+            if conversations.records[ci].pendingSince == nil {
+                conversations.records[ci].pendingSince = t
+            }
+
+        case let .conversationAssigned(_, agentId, weight):
+            guard let a = directory.agents.find(agentId) else {
+                return .rejected(reason: "unknown agent \(agentId)")
+            }
+            guard weight.isFinite, weight >= 0 else {
+                return .rejected(reason: "conversation \(cid): weight \(weight) is invalid")
+            }
+            unassign(c)
+            let human = directory.agentRecords[Int(a)].userType == .human
+            var r = conversations.records[ci]
+            r.agent = a
+            r.weight = weight
+            r.assignedAt = t
+            r.currentAwaitsFirstMessage = human
+            r.currentIsFirstHuman = human && !r.hadHumanAssignment
+            if human { r.hadHumanAssignment = true }
+            r.positionInAgent = directory.agentRecords[Int(a)].assigned.count
+            conversations.records[ci] = r
+            directory.agentRecords[Int(a)].assigned.append(c)
+            directory.skillOpenAssigned[Int(r.skill)] += 1
+
+        case .conversationUnassigned:
+            unassign(c)
+
+        case let .agentMessage(_, agentId):
+            guard let a = directory.agents.find(agentId) else {
+                return .rejected(reason: "unknown agent \(agentId)")
+            }
+            let agent = directory.agentRecords[Int(a)]
+            // BOT messages neither clear pending nor make samples.
+            if agent.userType == .human {
+                var r = conversations.records[ci]
+                var delta = SampleAggregate()
+                let isAssignee = r.agent == a
+                if let since = r.pendingSince {
+                    let wait = t &- since
+                    delta.waitCount = 1
+                    delta.waitSum = wait
+                    if !r.waitFirstSampled {
+                        r.waitFirstSampled = true
+                        delta.waitFirstCount = 1
+                        delta.waitFirstSum = wait
+                    }
+                    let start = isAssignee ? max(since, r.assignedAt) : since
+                    delta.timeToResponseCount = 1
+                    delta.timeToResponseSum = t &- start
+                    r.pendingSince = nil
+                }
+                if isAssignee && r.currentAwaitsFirstMessage {
+                    r.currentAwaitsFirstMessage = false
+                    delta.allAssignmentsCount = 1
+                    delta.allAssignmentsSum = t &- r.assignedAt
+                    if r.currentIsFirstHuman {
+                        delta.firstAssignmentCount = 1
+                        delta.firstAssignmentSum = t &- r.assignedAt
+                    }
+                }
+                conversations.records[ci] = r
+                if keepSamples && delta != .zero {
+                    record(delta, minute: sampleMinute, skill: r.skill, agent: a)
+                }
+            }
+
+        case let .skillChanged(_, skillId):
+            let s = directory.internSkill(skillId)
+            let old = conversations.records[ci].skill
+            if conversations.records[ci].agent >= 0 {
+                directory.skillOpenAssigned[Int(old)] -= 1
+                directory.skillOpenAssigned[Int(s)] += 1
+            }
+            conversations.records[ci].skill = s
+
+        case let .conversationClosed(_, closedBy):
+            let r = conversations.records[ci]
+            var delta = SampleAggregate()
+            switch closedBy {
+            case .agent: delta.closedByAgent = 1
+            case .consumer: delta.closedByConsumer = 1
+            case .system: delta.autoClosed = 1
+            }
+            if keepSamples {
+                record(delta, minute: sampleMinute, skill: r.skill, agent: r.agent)
+            }
+            unassign(c)
+            conversations.records[ci].isOpen = false
+            conversations.records[ci].closedAt = t
+            conversations.records[ci].pendingSince = nil
+            conversations.closedQueue.append(c)
+
+        default:
+            break
+        }
+        conversations.records[ci].lastTime = t
+        return .applied
+    }
+
+    private mutating func unassign(_ c: Int32) {
+        let r = conversations.records[Int(c)]
+        guard r.agent >= 0 else { return }
+        let a = Int(r.agent)
+        let pos = r.positionInAgent
+        let last = directory.agentRecords[a].assigned.count - 1
+        if pos != last {
+            let moved = directory.agentRecords[a].assigned[last]
+            directory.agentRecords[a].assigned[pos] = moved
+            conversations.records[Int(moved)].positionInAgent = pos
+        }
+        directory.agentRecords[a].assigned.removeLast()
+        directory.skillOpenAssigned[Int(r.skill)] -= 1
+        conversations.records[Int(c)].agent = -1
+        conversations.records[Int(c)].currentAwaitsFirstMessage = false
+        conversations.records[Int(c)].currentIsFirstHuman = false
+    }
+
+    /// Records one sample delta under the agent's group and user type at this moment.
+    private mutating func record(_ delta: SampleAggregate, minute: Int64, skill: Int32, agent: Int32) {
+        let m = Int32(truncatingIfNeeded: minute)
+        var group: Int32 = -1
+        var userType: Int8 = -1
+        if agent >= 0 {
+            let r = directory.agentRecords[Int(agent)]
+            group = r.group
+            userType = r.userType == .human ? 0 : 1
+            if directory.groupLastSampleMinute[Int(group)] < m { directory.groupLastSampleMinute[Int(group)] = m }
+        }
+        if directory.skillLastSampleMinute[Int(skill)] < m { directory.skillLastSampleMinute[Int(skill)] = m }
+        let key = SeriesKey(agent: agent, group: group, skill: skill, userType: userType)
+        let (id, isNew) = agentSeries.add(delta, minute: m, key: key)
+        if isNew {
+            if agent >= 0 { agentSeriesByAgent[Int(agent)].append(id) }
+            while agentSeriesBySkill.count <= Int(skill) { agentSeriesBySkill.append([]) }
+            agentSeriesBySkill[Int(skill)].append(id)
+        }
+        let groupKey = SeriesKey(
+            agent: agent >= 0 ? SeriesKey.anyAgent : SeriesKey.noAgent, group: group,
+            skill: SeriesKey.anySkill, userType: userType)
+        _ = groupSeries.add(delta, minute: m, key: groupKey)
+    }
+
+    // MARK: retention
+
+    /// Drops by-time data older than 24 h and forgets conversations closed over 24 h ago.
+    /// Queries apply the same cutoff themselves, so answers never depend on when this runs.
+    public mutating func prune(now: Int64) {
+        let cutoff = Retention.minute(of: now) - Retention.byTimeMinutes
+        let c32 = Int32(clamping: cutoff)
+        agentSeries.prune(before: c32)
+        groupSeries.prune(before: c32)
+        conversations.prune(closedBefore: now &- Retention.closedConversationMs)
+    }
+}

@@ -1,0 +1,120 @@
+/// Attribution of a by-time sample. In the agent-level table every field is concrete (agent
+/// −1 = no agent, then group −1 and userType −1). In the group-level table `agent` is
+/// `SeriesKey.anyAgent` and `skill` is `SeriesKey.anySkill`: the sample's agent and skill are
+/// summed away, which is what a query without agent or skill dimensions needs.
+struct SeriesKey: Hashable, Sendable {
+    static let noAgent: Int32 = -1
+    static let anyAgent: Int32 = -2
+    static let anySkill: Int32 = -2
+
+    var agent: Int32
+    var group: Int32
+    var skill: Int32
+    var userType: Int8  // -1 none, 0 HUMAN, 1 BOT
+
+    var hasAgent: Bool { agent != SeriesKey.noAgent }
+}
+
+/// One attribution key's samples: the minutes that have samples, ascending, and the
+/// cumulative aggregate up to each of them. A window's sum is one subtraction, found in O(1)
+/// when the window covers the key's whole retained range and by binary search otherwise.
+struct Series: Sendable {
+    var key: SeriesKey
+    var minutes: [Int32] = []
+    var cumulative: [SampleAggregate] = []
+    /// Entries before `head` are pruned (kept until compaction to make pruning O(1) amortized).
+    var head: Int = 0
+    /// Cumulative value just before `minutes[0]`.
+    var base: SampleAggregate = .zero
+
+    init(key: SeriesKey) { self.key = key }
+
+    var isEmpty: Bool { head >= minutes.count }
+    var lastMinute: Int32? { isEmpty ? nil : minutes[minutes.count - 1] }
+
+    mutating func add(_ delta: SampleAggregate, minute: Int32) {
+        let n = minutes.count
+        if n == head || minutes[n - 1] < minute {
+            let prev = n == 0 ? base : cumulative[n - 1]
+            minutes.append(minute)
+            cumulative.append(prev &+ delta)
+            return
+        }
+        // Late sample (events of different conversations interleave): insert in place and
+        // shift the later cumulative values. Bounded by the ~1441 retained minutes.
+        let i = lowerBound(minute)
+        if i < n && minutes[i] == minute {
+            for j in i..<n { cumulative[j].add(delta) }
+        } else {
+            let prev = i == 0 ? base : cumulative[i - 1]
+            minutes.insert(minute, at: i)
+            cumulative.insert(prev &+ delta, at: i)
+            for j in (i + 1)...n { cumulative[j].add(delta) }
+        }
+    }
+
+    /// First index ≥ head whose minute is ≥ `minute`.
+    func lowerBound(_ minute: Int32) -> Int {
+        var lo = head, hi = minutes.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if minutes[mid] < minute { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// Sum of the minutes in `lo...hi`; nil when no retained minute lies in it.
+    func sum(lo: Int32, hi: Int32) -> SampleAggregate? {
+        let n = minutes.count
+        guard head < n, lo <= hi else { return nil }
+        let i = minutes[head] >= lo ? head : lowerBound(lo)
+        let j: Int
+        if minutes[n - 1] <= hi {
+            j = n - 1
+        } else {
+            j = lowerBound(hi &+ 1) - 1
+        }
+        guard i <= j, i < n else { return nil }
+        let before = i == 0 ? base : cumulative[i - 1]
+        return cumulative[j] &- before
+    }
+
+    /// Drops minutes before `cutoff`.
+    mutating func prune(before cutoff: Int32) {
+        let k = lowerBound(cutoff)
+        guard k > head else { return }
+        head = k
+        if head >= 64 && head * 2 >= minutes.count {
+            base = cumulative[head - 1]
+            minutes.removeFirst(head)
+            cumulative.removeFirst(head)
+            head = 0
+        }
+    }
+}
+
+/// All series of one granularity, with the lookup indexes queries use.
+struct SeriesTable: Sendable {
+    var series: [Series] = []
+    var index: [SeriesKey: Int32] = [:]
+
+    mutating func seriesId(for key: SeriesKey) -> (id: Int32, isNew: Bool) {
+        if let id = index[key] { return (id, false) }
+        let id = Int32(series.count)
+        series.append(Series(key: key))
+        index[key] = id
+        return (id, true)
+    }
+
+    mutating func add(_ delta: SampleAggregate, minute: Int32, key: SeriesKey) -> (id: Int32, isNew: Bool) {
+        let r = seriesId(for: key)
+        series[Int(r.id)].add(delta, minute: minute)
+        return r
+    }
+
+    mutating func prune(before cutoff: Int32) {
+        for i in series.indices { series[i].prune(before: cutoff) }
+    }
+
+    var entryCount: Int { series.reduce(0) { $0 + $1.minutes.count - $1.head } }
+}
