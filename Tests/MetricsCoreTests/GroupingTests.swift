@@ -123,9 +123,9 @@ import Testing
         var f = Fixture()
         f.agent("h", group: "g", skills: ["x"], slots: 3000)
         f.agent("k", group: "f", skills: ["x"], slots: 3000)
-        f.open("c1", "x", at: T0); f.assign("c1", "h", weight: 1.5, at: T0)  // 0.05 → 0.05
-        f.open("c2", "x", at: T0); f.assign("c2", "k", weight: 1.5, at: T0)
-        f.open("c3", "x", at: T0); f.assign("c3", "k", weight: 0.0001220703125, at: T0)  // +0.0000041 → still 0.05 rounded
+        f.open("c1", "x", at: T0); f.assign("c1", "h", weight: 1.5, at: T0)
+        f.open("c2", "x", at: T0); f.assign("c2", "k", weight: 1.5, at: T0)  // f: 0.05
+        f.open("c3", "x", at: T0); f.assign("c3", "h", weight: 0.0001220703125, at: T0)  // g: 0.0500041, rounds to 0.05
         let r = f.query([.agentLoad], now: now, groupBy: .agentGroupId, sort: .init(key: .metric(.agentLoad), descending: true))
         #expect(r.keys == ["f", "g"])
         #expect(MetricValue.rounded3(0.0005) == 0.001)
