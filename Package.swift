@@ -29,13 +29,16 @@ let package = Package(
         .target(name: "RateLimiting"),
         .target(
             name: "MetricsServer",
-            dependencies: ["MetricsAPI", "MetricsCore", "ProtoWire", "RateLimiting"]
+            dependencies: [
+                "HTTP2Server", "MetricsAPI", "MetricsCore", "ProtoWire", "RateLimiting",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         .executableTarget(
             name: "metricsd",
             dependencies: [
-                "MetricsAPI",
-                "MetricsCore",
+                "MetricsServer",
+                "RateLimiting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
