@@ -181,7 +181,7 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
                 wireProtocol: .http2
             )
             stream.headers = HTTPFields()
-            let body = HTTPRequestBody(eventLoop: context.eventLoop, flow: stream, finished: stream.requestEnded)
+            let body = HTTPRequestBody(eventLoop: context.eventLoop, flow: stream, finished: stream.endStreamOnHeaders)
             stream.body = body
             self.handler.handle(head, body: body, responder: HTTPResponder(stream, eventLoop: context.eventLoop))
         case .data(let stream, let chunk):
