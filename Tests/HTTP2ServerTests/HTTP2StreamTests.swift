@@ -4,7 +4,8 @@ import HTTP2Server
 import Testing
 
 /// The server against libnghttp2's own client session over a real socket.
-@Suite(.serialized) struct HTTP2StreamTests {
+extension AllHTTP2ServerTests {
+@Suite struct HTTP2StreamTests {
     @Test func fixedResponseCarriesRequestHeadToHandler() async throws {
         let recorder = Recorder()
         try await withServer(handler: TestRoutes(recorder: recorder)) { _, port in
@@ -138,9 +139,9 @@ import Testing
             let client = try NGHTTP2TestClient(port: port)
             let id = client.request(path: "/slow")
             client.pump(timeout: 2) { recorder.all.contains("slow started") }
-            let shutdown = Task { await server.shutdownGracefully(timeout: .seconds(5)) }
+            let shutdown = server.initiateGracefulShutdown(timeout: .seconds(5))
             client.pump(timeout: 5) { client.peerClosed }
-            await shutdown.value
+            try await shutdown.get()
             #expect(client.goaways.first?.lastStreamID == Int32.max)
             #expect(client.goaways.last?.lastStreamID == id)
             #expect(client.goaways.count == 2)
@@ -204,4 +205,5 @@ import Testing
             #expect(client.goaways.count == 1)
         }
     }
+}
 }

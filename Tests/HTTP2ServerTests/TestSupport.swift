@@ -3,6 +3,11 @@ import HTTP2Server
 import NIOCore
 import NIOPosix
 import Synchronization
+import Testing
+
+/// One serialized parent: the tests drive blocking sockets from the cooperative pool and time
+/// short waits, so they must not compete with each other for the two cores.
+@Suite(.serialized) struct AllHTTP2ServerTests {}
 
 /// What handlers saw, for tests to assert on after the fact.
 final class Recorder: Sendable {
