@@ -92,7 +92,7 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard let session = self.session else { return }
+        guard let session = self.session, !self.closing else { return }
         let buffer = self.unwrapInboundIn(data)
         self.inReadBatch = true
         let result = buffer.withUnsafeReadableBytes { bytes in
@@ -181,7 +181,7 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
                 wireProtocol: .http2
             )
             stream.headers = HTTPFields()
-            let body = HTTPRequestBody(eventLoop: context.eventLoop, flow: stream, finished: stream.requestEnded)
+            let body = HTTPRequestBody(eventLoop: context.eventLoop, flow: stream, finished: stream.endStreamOnHeaders)
             stream.body = body
             self.handler.handle(head, body: body, responder: HTTPResponder(stream, eventLoop: context.eventLoop))
         case .data(let stream, let chunk):
@@ -316,10 +316,15 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// Closes our side first and the socket a little later: closing at once with client bytes
+    /// still unread would make the kernel send RST, and the client could lose our GOAWAY.
     private func closeConnection() {
         guard !self.closing, let context = self.context else { return }
         self.closing = true
-        context.close(promise: nil)
+        context.close(mode: .output, promise: nil)
+        context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(500)) {
+            context.close(promise: nil)
+        }
     }
 
     // MARK: Shutdown

@@ -116,20 +116,25 @@ public final class HTTP2Server: Sendable {
     /// Stops accepting, asks every connection to finish, and returns when all closed (or when
     /// `timeout` passed, after force-closing the rest).
     public func shutdownGracefully(timeout: TimeAmount = .seconds(10)) async {
+        try? await self.initiateGracefulShutdown(timeout: timeout).get()
+    }
+
+    /// `shutdownGracefully` for callers outside Swift concurrency (signal handlers, tests):
+    /// starts the shutdown at once; the future completes when every connection closed.
+    public func initiateGracefulShutdown(timeout: TimeAmount = .seconds(10)) -> EventLoopFuture<Void> {
         let (server, connections) = self.state.withLock { state in
             state.shuttingDown = true
             return (state.serverChannel, Array(state.connections.values))
         }
-        try? await server?.close()
+        let loop = self.group.next()
+        let serverClosed = server?.close() ?? loop.makeSucceededVoidFuture()
         for connection in connections {
             connection.pipeline.fireUserInboundEventTriggered(GracefulShutdownEvent())
         }
-        let loop = self.group.next()
-        let all = EventLoopFuture.andAllComplete(connections.map { $0.closeFuture }, on: loop)
         let forceClose = loop.scheduleTask(in: timeout) {
             for connection in connections { connection.close(promise: nil) }
         }
-        try? await all.get()
-        forceClose.cancel()
+        let closed = connections.map { $0.closeFuture } + [serverClosed.recover { _ in }]
+        return EventLoopFuture.andAllComplete(closed, on: loop).always { _ in forceClose.cancel() }
     }
 }

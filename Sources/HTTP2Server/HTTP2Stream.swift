@@ -26,6 +26,8 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
     var headersTooLarge = false
     var headReceived = false
     var requestEnded = false
+    /// END_STREAM was on the request HEADERS itself (no body at all).
+    var endStreamOnHeaders = false
     var body: HTTPRequestBody?
     /// Body bytes received and not yet returned to the flow-control window.
     var unconsumed = 0

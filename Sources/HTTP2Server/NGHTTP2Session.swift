@@ -114,6 +114,7 @@ enum NGHTTP2Session {
             if !stream.headReceived {
                 stream.headReceived = true
                 stream.requestEnded = endStream
+                stream.endStreamOnHeaders = endStream
                 connection.events.append(stream.headersTooLarge ? .headersTooLarge(stream) : .head(stream))
             } else if endStream {
                 stream.requestEnded = true

@@ -1,0 +1,103 @@
+import Foundation
+import HTTP2Server
+import Testing
+
+/// HTTP/1.1 on the same port, through the same handler API.
+extension AllHTTP2ServerTests {
+@Suite struct HTTP1Tests {
+    /// Writes `request` in one send and reads until `expected` responses ended (or timeout).
+    static func exchange(port: Int, _ request: String, until done: (String) -> Bool) throws -> String {
+        let fd = try NGHTTP2TestClient.connect(port: port)
+        defer { close(fd) }
+        let bytes = Array(request.utf8)
+        _ = send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL))
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n > 0 { received += buffer[0..<n] }
+            if n == 0 { break }
+            if done(String(decoding: received, as: UTF8.self)) { break }
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInOrderOnOneConnection() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let request =
+                "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n" + "GET /info?second HTTP/1.1\r\nHost: b\r\nX-Custom: two\r\n\r\n"
+            let text = try Self.exchange(port: port, request) { $0.contains("two") }
+            let first = try #require(text.range(of: "slow done"))
+            let second = try #require(text.range(of: "GET /info?second b http http1 two"))
+            #expect(first.upperBound <= second.lowerBound)
+            #expect(text.components(separatedBy: "HTTP/1.1 200 OK").count == 3)
+        }
+    }
+
+    @Test func chunkedRequestBodyIsEchoed() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let request =
+                "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+                + "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc"
+            let text = try Self.exchange(port: port, request) { $0.hasSuffix("abc") }
+            #expect(text.contains("content-length: 11\r\n\r\nhello world"))
+            #expect(text.hasSuffix("content-length: 3\r\n\r\nabc"))
+        }
+    }
+
+    @Test func trailersUseChunkedEncoding() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let text = try Self.exchange(port: port, "GET /trailers HTTP/1.1\r\nHost: a\r\n\r\n") { $0.hasSuffix("\r\n\r\n") && $0.contains("grpc-status") }
+            #expect(text.contains("transfer-encoding: chunked"))
+            #expect(text.contains("grpc-status: 0"))
+        }
+    }
+
+    @Test func connectionCloseIsHonoured() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let text = try Self.exchange(port: port, "GET /info HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n") { _ in false }
+            #expect(text.hasPrefix("HTTP/1.1 200 OK"))
+            #expect(text.lowercased().contains("connection: close"))
+        }
+    }
+
+    @Test func oversizedHeadersAndBodiesAreRejected() async throws {
+        try await withServer({ $0.maxRequestBodySize = 1000 }, handler: TestRoutes(recorder: Recorder())) { _, port in
+            let huge = String(repeating: "h", count: 20_000)
+            let headers = try Self.exchange(port: port, "GET /info HTTP/1.1\r\nHost: a\r\nX-Big: \(huge)\r\n\r\n") { _ in false }
+            #expect(headers.hasPrefix("HTTP/1.1 4"))
+            let body = String(repeating: "b", count: 5000)
+            let tooLong = try Self.exchange(port: port, "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n\(body)") { _ in false }
+            #expect(tooLong.hasPrefix("HTTP/1.1 413"))
+        }
+    }
+
+    @Test func garbageGets400AndServerSurvives() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let text = try Self.exchange(port: port, "\u{01}\u{02} nonsense \r\n\r\n") { _ in false }
+            #expect(text.hasPrefix("HTTP/1.1 400"))
+            let ok = try Self.exchange(port: port, "GET /info HTTP/1.1\r\nHost: a\r\n\r\n") { $0.contains("http1") }
+            #expect(ok.hasPrefix("HTTP/1.1 200"))
+        }
+    }
+}
+
+/// The server under h2load, the load client the service is measured with.
+@Suite struct LoadTests {
+    @Test func h2loadTwentyThousandRequestsNoFailures() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/h2load")
+            process.arguments = ["-n", "20000", "-c", "8", "-m", "16", "http://127.0.0.1:\(port)/info"]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            #expect(output.contains("20000 succeeded, 0 failed, 0 errored, 0 timeout"), "\(output)")
+        }
+    }
+}
+}

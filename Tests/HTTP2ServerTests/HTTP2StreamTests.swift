@@ -1,0 +1,209 @@
+import CNghttp2
+import Foundation
+import HTTP2Server
+import Testing
+
+/// The server against libnghttp2's own client session over a real socket.
+extension AllHTTP2ServerTests {
+@Suite struct HTTP2StreamTests {
+    @Test func fixedResponseCarriesRequestHeadToHandler() async throws {
+        let recorder = Recorder()
+        try await withServer(handler: TestRoutes(recorder: recorder)) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            let response = try #require(client.fetch(path: "/info?x=1", headers: [("x-custom", "Value")]))
+            #expect(response.status == 200)
+            #expect(response.bodyString == "GET /info?x=1 localhost http http2 Value")
+            #expect(response.headers.contains { $0 == ("content-type", "text/plain") })
+        }
+    }
+
+    @Test func requestSentByteByByteIsEchoed() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            client.writeChunkSize = 1
+            let payload = Array("hello, byte by byte".utf8)
+            let response = try #require(client.fetch(method: "POST", path: "/echo", body: payload))
+            #expect(response.status == 200)
+            #expect(response.body == payload)
+        }
+    }
+
+    @Test func bodySplitOverManyDataFramesArrivesWhole() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            let payload = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            let response = try #require(client.fetch(method: "POST", path: "/echo", body: payload, maxChunk: 7))
+            #expect(response.status == 200)
+            #expect(response.body == payload)
+            let chunks = Int(response.headers.first { $0.0 == "x-chunks" }?.1 ?? "0") ?? 0
+            #expect(chunks > 100)
+        }
+    }
+
+    @Test func trailersFollowBody() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            let response = try #require(client.fetch(path: "/trailers"))
+            #expect(response.status == 200)
+            #expect(response.bodyString == "abc")
+            #expect(response.trailers.contains { $0 == ("grpc-status", "0") })
+            #expect(response.headerFrames == 2)
+        }
+    }
+
+    @Test func trailersOnlyIsOneHeadersFrameWithEndStream() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            let response = try #require(client.fetch(path: "/trailers-only"))
+            #expect(response.endStreamOnFirstHeaders)
+            #expect(response.dataFrames == 0)
+            #expect(response.headers.contains { $0 == ("grpc-status", "12") })
+        }
+    }
+
+    @Test func clientResetMidBodyCancelsHandler() async throws {
+        let recorder = Recorder()
+        try await withServer(handler: TestRoutes(recorder: recorder)) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            let id = client.request(method: "POST", path: "/hold", body: Array(repeating: 1, count: 100), end: false)
+            client.pump(timeout: 2) { recorder.all.contains("data 100") }
+            #expect(recorder.all.contains("data 100"))
+            client.reset(id)
+            client.pump(timeout: 2) { recorder.all.contains { $0.hasPrefix("cancelled") } }
+            #expect(recorder.all.contains("cancelled: resetByClient"))
+            #expect(recorder.all.contains("body failed: resetByClient"))
+            // The connection is still fine.
+            #expect(client.fetch(path: "/info")?.status == 200)
+        }
+    }
+
+    @Test func vanishedClientCancelsHandler() async throws {
+        let recorder = Recorder()
+        try await withServer(handler: TestRoutes(recorder: recorder)) { server, port in
+            do {
+                let client = try NGHTTP2TestClient(port: port)
+                client.request(method: "POST", path: "/hold", body: [1, 2, 3], end: false)
+                client.pump(timeout: 2) { recorder.all.contains("data 3") }
+            }  // socket closed here
+            #expect(recorder.waitFor { $0 == "cancelled: connectionClosed" })
+            #expect(recorder.waitFor { $0 == "body failed: connectionClosed" })
+            var waited = 0
+            while server.connectionCount > 0 && waited < 100 {
+                try await Task.sleep(for: .milliseconds(20))
+                waited += 1
+            }
+            #expect(server.connectionCount == 0)
+        }
+    }
+
+    @Test func oversizedHeaderBlockGets431AndConnectionStaysUsable() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            let big = String(repeating: "a", count: 8000)
+            let response = try #require(client.fetch(path: "/info", headers: [("x-a", big), ("x-b", big), ("x-c", big)]))
+            #expect(response.status == 431)
+            #expect(client.fetch(path: "/info")?.status == 200)
+            #expect(client.goaways.isEmpty)
+        }
+    }
+
+    @Test func resetFloodEndsConnectionWithGoaway() async throws {
+        try await withServer({ $0.streamResetBurst = 50; $0.streamResetRate = 1 }, handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            for _ in 0..<200 {
+                let id = client.request(path: "/hold")
+                client.sendPending()
+                client.reset(id)
+                client.sendPending()
+            }
+            client.pump(timeout: 3) { client.peerClosed }
+            #expect(client.goaways.contains { $0.errorCode != 0 })
+            #expect(client.peerClosed)
+            // The server itself is fine.
+            let fresh = try NGHTTP2TestClient(port: port)
+            #expect(fresh.fetch(path: "/info")?.status == 200)
+        }
+    }
+
+    @Test func pingIsAcknowledged() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            client.ping()
+            #expect(client.pump(timeout: 2) { client.pingAcks == 1 })
+        }
+    }
+
+    @Test func gracefulShutdownSendsTwoGoawaysAndFinishesInFlightRequest() async throws {
+        let recorder = Recorder()
+        try await withServer(handler: TestRoutes(recorder: recorder)) { server, port in
+            let client = try NGHTTP2TestClient(port: port)
+            let id = client.request(path: "/slow")
+            client.pump(timeout: 2) { recorder.all.contains("slow started") }
+            let shutdown = server.initiateGracefulShutdown(timeout: .seconds(5))
+            client.pump(timeout: 5) { client.peerClosed }
+            try await shutdown.get()
+            #expect(client.goaways.first?.lastStreamID == Int32.max)
+            #expect(client.goaways.last?.lastStreamID == id)
+            #expect(client.goaways.count == 2)
+            #expect(client.responses[id]?.status == 200)
+            #expect(client.responses[id]?.bodyString == "slow done")
+            #expect(throws: (any Error).self) { _ = try NGHTTP2TestClient(port: port) }
+        }
+    }
+
+    @Test func slowHandlerBackPressuresClientThroughFlowControl() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            let payload = [UInt8](repeating: 7, count: 4 << 20)
+            let response = try #require(client.fetch(method: "POST", path: "/noread", body: payload))
+            let numbers = response.bodyString.split(separator: " ").compactMap { Int($0) }
+            #expect(numbers.count == 2)
+            // Before the handler read anything, only one stream window (1 MiB) could arrive.
+            #expect(numbers.first ?? .max <= 1 << 20)
+            #expect(numbers.last == 4 << 20)
+        }
+    }
+
+    @Test func manyConcurrentStreamsWithAsyncHandler() async throws {
+        try await withServer(handler: AsyncHTTPHandlerAdapter(AsyncSummer())) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            var ids: [Int32: Int] = [:]
+            for i in 0..<200 {
+                ids[client.request(method: "POST", path: "/sum", body: [UInt8](repeating: 0, count: i * 10))] = i * 10
+            }
+            let done = client.pump(timeout: 10) { ids.keys.allSatisfy { client.responses[$0]?.closed == true } }
+            #expect(done)
+            for (id, size) in ids {
+                #expect(client.responses[id]?.bodyString == "\(size)")
+            }
+        }
+    }
+
+    @Test func garbageAfterPrefaceClosesConnectionButServerSurvives() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let fd = try NGHTTP2TestClient.connect(port: port)
+            let bytes = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [UInt8](repeating: 0xFF, count: 64)
+            _ = send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL))
+            var closed = false
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            for _ in 0..<200 {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n == 0 || (n < 0 && errno != EAGAIN) { closed = true; break }
+            }
+            close(fd)
+            #expect(closed)
+            let client = try NGHTTP2TestClient(port: port)
+            #expect(client.fetch(path: "/info")?.status == 200)
+        }
+    }
+
+    @Test func idleConnectionIsClosed() async throws {
+        try await withServer({ $0.idleTimeout = .milliseconds(200) }, handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            #expect(client.fetch(path: "/info")?.status == 200)
+            #expect(client.pump(timeout: 3) { client.peerClosed })
+            #expect(client.goaways.count == 1)
+        }
+    }
+}
+}
