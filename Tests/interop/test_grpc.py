@@ -179,3 +179,45 @@ def test_reflection_lists_services_and_serves_descriptors(channel, version):
     fd = descriptor_pb2.FileDescriptorProto.FromString(answers[1].file_descriptor_response.file_descriptor_proto[0])
     assert fd.name == "manager_workspace/v1/metrics.proto"
     assert [m.name for m in fd.service[0].method] == ["GetMetrics", "PublishEvents"]
+
+
+def test_gzip_compressed_request_is_unimplemented_with_accept_encoding(channel):
+    stub = rpc.MetricsServiceStub(channel)
+    req = light_request()
+    # grpcio sends small messages uncompressed when gzip would not shrink them; this one shrinks.
+    req.filters.agent_ids.extend(["a" * 1000] * 50)
+    with pytest.raises(grpc.RpcError) as e:
+        stub.GetMetrics(req, metadata=AUTH, timeout=10, compression=grpc.Compression.Gzip)
+    assert e.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert "gzip" in e.value.details()
+
+
+def test_wrong_content_type_on_a_grpc_path_is_http_415(server):
+    import subprocess
+
+    out = subprocess.run(
+        ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--http2-prior-knowledge", "-X", "POST",
+         "-H", "content-type: text/plain", "--data-binary", "x",
+         f"http://{server.target}/manager_workspace.v1.MetricsService/GetMetrics"],
+        capture_output=True, text=True, timeout=30)
+    assert out.stdout == "415"
+
+
+def test_rate_limit_is_resource_exhausted_with_retry_after_ms():
+    from conftest import Server
+
+    limited = Server(tokens={"tokens": [
+        {"token": TOKEN, "userId": "interop", "accounts": ["demo"], "maxConcurrent": 4, "maxPerMinute": 3}]})
+    try:
+        with grpc.insecure_channel(limited.target) as ch:
+            stub = rpc.MetricsServiceStub(ch)
+            for _ in range(3):
+                stub.GetMetrics(light_request(), metadata=AUTH, timeout=10)
+            with pytest.raises(grpc.RpcError) as e:
+                stub.GetMetrics(light_request(), metadata=AUTH, timeout=10)
+            assert e.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            trailers = dict(e.value.trailing_metadata())
+            retry = int(trailers["retry-after-ms"])
+            assert 0 < retry <= 60_000
+    finally:
+        assert limited.stop() == 0

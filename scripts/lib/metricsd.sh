@@ -5,14 +5,15 @@ free_port() {
 }
 
 # start_metricsd BIN PORT WORKDIR [LIMITED] [EXTRA ARGS...]: serves the demo account with one
-# identity, token "load-token"; raised limits unless LIMITED=1. Sets server_pid.
+# identity, token "load-token"; raised limits unless LIMITED=1. Sets server_pid. $LAUNCH, when
+# set, prefixes the command (scripts/bench pins the server with "taskset -c 1").
 start_metricsd() {
   local bin=$1 port=$2 work=$3 limited=${4:-0}
   shift 4 || shift $#
   local limits=',"maxConcurrent":100000,"maxPerMinute":1000000000'
   [ "$limited" = 1 ] && limits=''
   printf '{"tokens":[{"token":"load-token","userId":"loadtest","accounts":["demo"]%s}]}\n' "$limits" > "$work/tokens.json"
-  "$bin" serve --host 127.0.0.1 --port "$port" --demo --tokens "$work/tokens.json" --data-dir "$work/data" "$@" \
+  ${LAUNCH:-} "$bin" serve --host 127.0.0.1 --port "$port" --demo --tokens "$work/tokens.json" --data-dir "$work/data" "$@" \
     > "$work/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 300); do
