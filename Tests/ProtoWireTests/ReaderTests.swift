@@ -173,6 +173,20 @@ struct ReaderTests {
             == .lengthExceedsInput(length: .max, remaining: 0))
     }
 
+    @Test("a 5-byte length prefix of 2^31 with nothing after it is rejected by readLength")
+    func readLengthAlone() {
+        let bytes: [UInt8] = [0x80, 0x80, 0x80, 0x80, 0x08]
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(WireError) in
+                var reader = ProtoReader(buffer)
+                return try reader.readLength()
+            }
+        }
+        #expect(throws: WireError(.lengthExceedsInput(length: 1 << 31, remaining: 0), offset: 0)) {
+            try result.get()
+        }
+    }
+
     @Test("nested errors carry the path of field names and the absolute offset")
     func nestedErrorPath() {
         // children[0] { child { number: <truncated varint> } }
