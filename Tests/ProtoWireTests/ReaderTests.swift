@@ -147,6 +147,23 @@ struct ReaderTests {
         #expect(decodeError(bytes) == WireError(.invalidUTF8, offset: 2, fieldNumber: 3, fieldPath: "text"))
     }
 
+    @Test("the ASCII fast path sees a non-ASCII byte at every position of every word")
+    func asciiFastPathBoundaries() throws {
+        for length in 1...20 {
+            for position in 0..<length {
+                var payload = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                payload[position] = 0xFF
+                #expect(decodeError([0x1A, UInt8(length)] + payload)?.kind == .invalidUTF8)
+                payload[position] = 0x7F
+                let expected = String(decoding: payload, as: UTF8.self)
+                #expect(try TestMessage(protobufBytes: [0x1A, UInt8(length)] + payload).text == expected)
+            }
+            let mixed = String(repeating: "b", count: length) + "é"
+            let bytes = [0x1A, UInt8(mixed.utf8.count)] + Array(mixed.utf8)
+            #expect(try TestMessage(protobufBytes: bytes).text == mixed)
+        }
+    }
+
     @Test("bytes fields are not checked for UTF-8")
     func bytesField() throws {
         #expect(try TestMessage(protobufBytes: [0x52, 0x02, 0xFF, 0x00]).blob == [0xFF, 0x00])
