@@ -65,11 +65,38 @@ extension ProtoReader {
         let start = pos
         let bytes = UnsafeBufferPointer(
             start: (base.unsafelyUnwrapped + start).assumingMemoryBound(to: UInt8.self), count: length)
-        guard let string = String(validating: bytes, as: UTF8.self) else {
-            throw WireError(.invalidUTF8, offset: start)
+        let string: String
+        if Self.isASCII(bytes) {
+            // ASCII is valid UTF-8 as is: copy without the general validator (ids, names).
+            string = String(unsafeUninitializedCapacity: length) { target in
+                _ = target.initialize(fromContentsOf: bytes)
+                return length
+            }
+        } else {
+            guard let validated = String(validating: bytes, as: UTF8.self) else {
+                throw WireError(.invalidUTF8, offset: start)
+            }
+            string = validated
         }
         pos &+= length
         return string
+    }
+
+    /// True when no byte has its high bit set, checked eight bytes at a time.
+    @inlinable
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let raw = UnsafeRawBufferPointer(bytes)
+        var i = 0
+        var accumulated: UInt64 = 0
+        while i &+ 8 <= raw.count {
+            accumulated |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            i &+= 8
+        }
+        while i < raw.count {
+            accumulated |= UInt64(raw[i])
+            i &+= 1
+        }
+        return accumulated & 0x8080_8080_8080_8080 == 0
     }
 
     @inlinable

@@ -45,4 +45,12 @@ public enum Varint {
         let value = try reader.readVarint()
         return (value, reader.offset)
     }
+
+    /// Decodes one varint at the start of `bytes`.
+    public static func decode(_ bytes: [UInt8]) throws(WireError) -> (value: UInt64, length: Int) {
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(WireError) in try decode(buffer) }
+        }
+        return try result.get()
+    }
 }
