@@ -15,6 +15,12 @@ extension GetMetricsRequest {
         try applyRESTQuery(query)
     }
 
+    public init(restAccountId accountId: String, query: Substring, body: [UInt8]) throws(APIError) {
+        self = try GetMetricsRequest(jsonBody: body)
+        self.accountId = accountId
+        try applyRESTQuery(query)
+    }
+
     /// Sets `offset`, `limit` and `sort` from a raw query string (without `?`).
     public mutating func applyRESTQuery(_ query: Substring) throws(APIError) {
         var seen: Set<String> = []
