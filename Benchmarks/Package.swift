@@ -1,0 +1,28 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Benchmarks of metricsd, kept out of the root package so that building or testing the
+// service never builds the benchmark harness. Run from this directory:
+//   swift package benchmark --target CoreBenchmarks
+let package = Package(
+    name: "metricsd-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "metricsd", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "CoreBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MetricsCore", package: "metricsd"),
+            ],
+            path: "Benchmarks/CoreBenchmarks",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark")
+            ]
+        )
+    ],
+    swiftLanguageModes: [.v6]
+)
