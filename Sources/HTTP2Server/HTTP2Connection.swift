@@ -19,6 +19,7 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
         case end(HTTP2Stream)
         case closed(HTTP2Stream, UInt32)
         case headersTooLarge(HTTP2Stream)
+        case untrackedData(Int32, Int)
         case pingAck
     }
 
@@ -209,6 +210,8 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
             stream.responseState = .ended
             stream.responseFinished = true
             self.submitResponse(stream, head: HTTPResponseHead(status: 431), withBody: false)
+        case .untrackedData(let id, let length):
+            if let session = self.session { nghttp2_session_consume(session, id, length) }
         case .pingAck:
             if self.shutdownState == .noticeSent { self.sendFinalGoaway() }
         }
