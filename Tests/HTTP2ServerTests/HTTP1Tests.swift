@@ -73,6 +73,50 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    @Test func slowlorisHeadIsCutOff() async throws {
+        try await withServer({ $0.requestHeadTimeout = .milliseconds(300) }, handler: TestRoutes(recorder: Recorder())) { _, port in
+            let fd = try NGHTTP2TestClient.connect(port: port)
+            defer { close(fd) }
+            let start = Date()
+            var closed = false
+            var buffer = [UInt8](repeating: 0, count: 1024)
+            for i in 0..<100 {
+                let line = Array((i == 0 ? "GET /info HTTP/1.1\r\n" : "X-\(i): y\r\n").utf8)
+                if send(fd, line, line.count, Int32(MSG_NOSIGNAL)) <= 0 { closed = true; break }
+                let n = recv(fd, &buffer, buffer.count, 0)  // waits ~20 ms
+                if n == 0 || (n < 0 && errno != EAGAIN) { closed = true; break }
+                usleep(30_000)
+            }
+            #expect(closed)
+            #expect(Date().timeIntervalSince(start) < 2)
+        }
+    }
+
+    @Test func gracefulShutdownLetsCurrentResponseFinishThenCloses() async throws {
+        let recorder = Recorder()
+        try await withServer(handler: TestRoutes(recorder: recorder)) { server, port in
+            let fd = try NGHTTP2TestClient.connect(port: port)
+            defer { close(fd) }
+            let request = Array("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n".utf8)
+            _ = send(fd, request, request.count, Int32(MSG_NOSIGNAL))
+            #expect(recorder.waitFor { $0 == "slow started" })
+            let shutdown = server.initiateGracefulShutdown(timeout: .seconds(5))
+            var received: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let deadline = Date().addingTimeInterval(3)
+            while Date() < deadline {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n > 0 { received += buffer[0..<n] }
+                if n == 0 { break }
+            }
+            let text = String(decoding: received, as: UTF8.self)
+            #expect(text.hasPrefix("HTTP/1.1 200"))
+            #expect(text.contains("connection: close"))
+            #expect(text.hasSuffix("slow done"))
+            try await shutdown.get()
+        }
+    }
+
     @Test func garbageGets400AndServerSurvives() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
             let text = try Self.exchange(port: port, "\u{01}\u{02} nonsense \r\n\r\n") { _ in false }
