@@ -117,6 +117,25 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    @Test func upgradeToH2CServesTheRequestAsStreamOne() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let output = try runTool("/usr/bin/nghttp", ["-u", "-v", "http://127.0.0.1:\(port)/info"])
+            #expect(output.contains("HTTP Upgrade success"), "\(output)")
+            #expect(output.contains("GET /info 127.0.0.1:\(port) http http2 -"), "\(output)")
+        }
+    }
+
+    @Test func upgradeWithBodyStaysOnHTTP1() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let request =
+                "POST /echo HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                + "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\nContent-Length: 3\r\n\r\nxyz"
+            let text = try Self.exchange(port: port, request) { $0.hasSuffix("xyz") }
+            #expect(text.hasPrefix("HTTP/1.1 200"))
+            #expect(text.hasSuffix("xyz"))
+        }
+    }
+
     @Test func garbageGets400AndServerSurvives() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
             let text = try Self.exchange(port: port, "\u{01}\u{02} nonsense \r\n\r\n") { _ in false }
@@ -131,17 +150,22 @@ extension AllHTTP2ServerTests {
 @Suite struct LoadTests {
     @Test func h2loadTwentyThousandRequestsNoFailures() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/h2load")
-            process.arguments = ["-n", "20000", "-c", "8", "-m", "16", "http://127.0.0.1:\(port)/info"]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0)
+            let output = try runTool("/usr/bin/h2load", ["-n", "20000", "-c", "8", "-m", "16", "http://127.0.0.1:\(port)/info"])
             #expect(output.contains("20000 succeeded, 0 failed, 0 errored, 0 timeout"), "\(output)")
         }
     }
 }
+}
+
+/// Runs a command-line client to completion and returns its standard output.
+func runTool(_ path: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return output
 }
