@@ -19,6 +19,7 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
     private var shuttingDown = false
     private var unconsumed = 0
     private var readHeld = false
+    private var headTimer: Scheduled<Void>?
 
     init(settings: HTTP2Server.Configuration, handler: any HTTPHandler) {
         self.settings = settings
@@ -27,9 +28,23 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.armHeadTimer()
+    }
+
+    private func armHeadTimer() {
+        guard let context = self.context else { return }
+        self.headTimer?.cancel()
+        self.headTimer = context.eventLoop.assumeIsolated().scheduleTask(in: self.settings.requestHeadTimeout) {
+            if self.current == nil {
+                self.settings.logger?("HTTP/1.1 request head not complete in time; closing")
+                self.context?.close(promise: nil)
+            }
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        self.headTimer?.cancel()
+        self.headTimer = nil
         self.failCurrent(HTTPStreamError(code: .connectionClosed, message: "connection handler removed"))
         self.context = nil
     }
@@ -48,6 +63,8 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch self.unwrapInboundIn(data) {
         case .head(let head):
+            self.headTimer?.cancel()
+            self.headTimer = nil
             var fields = HTTPFields()
             for (name, value) in head.headers {
                 fields.add(name: name, value: value)
@@ -139,7 +156,11 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
             self.readHeld = false
             context.read()
         }
-        if !exchange.keepAlive { self.context?.close(promise: nil) }
+        if exchange.keepAlive {
+            self.armHeadTimer()
+        } else {
+            self.context?.close(promise: nil)
+        }
     }
 
     func close() {

@@ -19,6 +19,7 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
         case end(HTTP2Stream)
         case closed(HTTP2Stream, UInt32)
         case headersTooLarge(HTTP2Stream)
+        case untrackedData(Int32, Int)
         case pingAck
     }
 
@@ -45,9 +46,12 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
     private var closing = false
     private var shutdownState = ShutdownState.running
 
-    init(settings: HTTP2Server.Configuration, handler: any HTTPHandler) {
+    private var upgrade: H2CUpgrade?
+
+    init(settings: HTTP2Server.Configuration, handler: any HTTPHandler, upgrade: H2CUpgrade? = nil) {
         self.settings = settings
         self.handler = handler
+        self.upgrade = upgrade
     }
 
     // MARK: Channel lifecycle
@@ -62,7 +66,35 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
             context.close(promise: nil)
             return
         }
+        if let upgrade = self.upgrade {
+            self.upgrade = nil
+            self.startUpgradedStream(upgrade)
+        }
         self.scheduleFlush()
+    }
+
+    /// After `Upgrade: h2c` the HTTP/1.1 request is stream 1, already half-closed (remote).
+    private func startUpgradedStream(_ upgrade: H2CUpgrade) {
+        guard let session = self.session else { return }
+        let rv = upgrade.settingsPayload.withUnsafeBufferPointer {
+            nghttp2_session_upgrade2(session, $0.baseAddress, $0.count, upgrade.request.method == "HEAD" ? 1 : 0, nil)
+        }
+        guard rv == 0 else {
+            self.log("h2c upgrade failed: \(NGHTTP2Session.errorString(Int(rv)))")
+            self.closeConnection()
+            return
+        }
+        let stream = HTTP2Stream(id: 1, connection: self)
+        stream.method = upgrade.request.method
+        stream.path = upgrade.request.path
+        stream.authority = upgrade.request.authority
+        stream.headers = upgrade.request.headers
+        stream.headReceived = true
+        stream.requestEnded = true
+        stream.endStreamOnHeaders = true
+        self.streams[1] = stream
+        self.events.append(.head(stream))
+        self.processEvents()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -209,6 +241,8 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
             stream.responseState = .ended
             stream.responseFinished = true
             self.submitResponse(stream, head: HTTPResponseHead(status: 431), withBody: false)
+        case .untrackedData(let id, let length):
+            if let session = self.session { nghttp2_session_consume(session, id, length) }
         case .pingAck:
             if self.shutdownState == .noticeSent { self.sendFinalGoaway() }
         }

@@ -14,6 +14,10 @@ public final class HTTP2Server: Sendable {
         public var port: Int
         /// Connections with no traffic (and, for HTTP/2, no open streams) for this long close.
         public var idleTimeout: TimeAmount = .seconds(60)
+        /// HTTP/1.1: a request head must arrive complete within this long of the connection
+        /// opening or the previous exchange ending, or the connection closes (stops slowloris
+        /// clients that trickle header bytes to dodge the idle timeout).
+        public var requestHeadTimeout: TimeAmount = .seconds(30)
         public var maxConcurrentStreams: UInt32 = 256
         /// Per-stream receive window advertised in SETTINGS.
         public var initialWindowSize: UInt32 = 1 << 20

@@ -28,47 +28,70 @@ public struct HTTPResponder: Sendable {
     /// The connection's event loop; schedule deadlines here.
     public var eventLoop: EventLoop { self.sink.eventLoop }
 
-    @inline(__always)
-    private func onLoop(_ body: @escaping @Sendable (any HTTPResponseSink) -> Void) {
-        let sink = self.sink
-        if sink.eventLoop.inEventLoop {
-            body(sink.value)
-        } else {
-            sink.eventLoop.execute { body(sink.value) }
-        }
-    }
+    // Each method acts directly when already on the loop; only the hop allocates a closure.
 
     /// The whole response in one call: the cheapest path.
     public func respond(_ head: HTTPResponseHead, body: ByteBuffer? = nil, trailers: HTTPFields? = nil) {
-        self.onLoop { $0.respond(head, body: body, trailers: trailers) }
+        let sink = self.sink
+        if sink.eventLoop.inEventLoop {
+            sink.value.respond(head, body: body, trailers: trailers)
+        } else {
+            sink.eventLoop.execute { sink.value.respond(head, body: body, trailers: trailers) }
+        }
     }
 
     /// Starts a streamed response.
     public func sendHead(_ head: HTTPResponseHead) {
-        self.onLoop { $0.sendHead(head) }
+        let sink = self.sink
+        if sink.eventLoop.inEventLoop {
+            sink.value.sendHead(head)
+        } else {
+            sink.eventLoop.execute { sink.value.sendHead(head) }
+        }
     }
 
     /// Queues a body chunk. `promise` succeeds once the bytes were handed to the connection
     /// (use it to pace a producer); it fails if the stream ends first.
     public func sendBody(_ chunk: ByteBuffer, promise: EventLoopPromise<Void>? = nil) {
-        self.onLoop { $0.sendBody(chunk, promise: promise) }
+        let sink = self.sink
+        if sink.eventLoop.inEventLoop {
+            sink.value.sendBody(chunk, promise: promise)
+        } else {
+            sink.eventLoop.execute { sink.value.sendBody(chunk, promise: promise) }
+        }
     }
 
     /// Ends the response, with trailers if given (gRPC status travels here).
     public func end(trailers: HTTPFields? = nil, promise: EventLoopPromise<Void>? = nil) {
-        self.onLoop { $0.end(trailers: trailers, promise: promise) }
+        let sink = self.sink
+        if sink.eventLoop.inEventLoop {
+            sink.value.end(trailers: trailers, promise: promise)
+        } else {
+            sink.eventLoop.execute { sink.value.end(trailers: trailers, promise: promise) }
+        }
     }
 
     /// Abandons the stream: RST_STREAM (CANCEL) over HTTP/2, closing the connection over HTTP/1.1.
     public func abort(_ message: String = "aborted by handler") {
-        self.onLoop { $0.abort(HTTPStreamError(code: .aborted, message: message)) }
+        let sink = self.sink
+        let error = HTTPStreamError(code: .aborted, message: message)
+        if sink.eventLoop.inEventLoop {
+            sink.value.abort(error)
+        } else {
+            sink.eventLoop.execute { sink.value.abort(error) }
+        }
     }
 
     /// Registers `handler` to run (on the event loop) when the stream is cancelled before its
     /// response completed: client reset, disconnect, shutdown timeout, or `abort`. Runs at once
     /// if that already happened.
     public func onCancel(_ handler: @escaping @Sendable (HTTPStreamError) -> Void) {
-        self.onLoop { $0.onCancel(handler) }
+        let sink = self.sink
+        if sink.eventLoop.inEventLoop {
+            sink.value.onCancel(handler)
+        } else {
+            sink.eventLoop.execute { sink.value.onCancel(handler) }
+        }
     }
 
     /// `sendBody` that waits until the chunk was handed to the connection (back-pressure).

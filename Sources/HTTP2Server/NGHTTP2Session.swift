@@ -134,7 +134,12 @@ enum NGHTTP2Session {
 
     static let onDataChunkRecv: nghttp2_on_data_chunk_recv_callback = { _, _, streamID, data, length, userData in
         let connection = connection(userData)
-        guard let stream = connection.streams[streamID], let data, length > 0 else { return 0 }
+        guard let data, length > 0 else { return 0 }
+        guard let stream = connection.streams[streamID] else {
+            // Not a request we track: its bytes must still return to the connection window.
+            connection.events.append(.untrackedData(streamID, length))
+            return 0
+        }
         stream.unconsumed += length
         let chunk = ByteBuffer(bytes: UnsafeRawBufferPointer(start: data, count: length))
         connection.events.append(.data(stream, chunk))

@@ -51,16 +51,19 @@ final class ProtocolSniffer: ChannelInboundHandler, RemovableChannelHandler {
                 var limits = NIOHTTPDecoderLimitConfiguration()
                 limits.maxHeaderListSize = self.settings.maxHeaderListSize
                 limits.maxHeaderFieldSize = self.settings.maxHeaderListSize
-                try sync.addHandlers(
-                    [
-                        ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)),
-                        HTTPResponseEncoder(),
-                        HTTPServerPipelineHandler(),
-                        HTTPServerProtocolErrorHandler(),
-                        HTTP1Connection(settings: self.settings, handler: self.handler),
-                    ],
-                    position: .after(self)
+                let encoder = HTTPResponseEncoder()
+                let decoder = ByteToMessageHandler(
+                    HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes, limitConfiguration: limits))
+                let pipelining = HTTPServerPipelineHandler()
+                let errors = HTTPServerProtocolErrorHandler()
+                let http1 = HTTP1Connection(settings: self.settings, handler: self.handler)
+                let upgrade = HTTPServerUpgradeHandler(
+                    upgraders: [H2CUpgrader(settings: self.settings, handler: self.handler)],
+                    httpEncoder: encoder,
+                    extraHTTPHandlers: [decoder, pipelining, errors, http1],
+                    upgradeCompletionHandler: { _ in }
                 )
+                try sync.addHandlers([decoder, encoder, pipelining, upgrade, errors, http1], position: .after(self))
             }
         } catch {
             self.settings.logger?("cannot set up connection pipeline: \(error)")

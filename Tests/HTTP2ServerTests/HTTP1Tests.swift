@@ -73,6 +73,69 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    @Test func slowlorisHeadIsCutOff() async throws {
+        try await withServer({ $0.requestHeadTimeout = .milliseconds(300) }, handler: TestRoutes(recorder: Recorder())) { _, port in
+            let fd = try NGHTTP2TestClient.connect(port: port)
+            defer { close(fd) }
+            let start = Date()
+            var closed = false
+            var buffer = [UInt8](repeating: 0, count: 1024)
+            for i in 0..<100 {
+                let line = Array((i == 0 ? "GET /info HTTP/1.1\r\n" : "X-\(i): y\r\n").utf8)
+                if send(fd, line, line.count, Int32(MSG_NOSIGNAL)) <= 0 { closed = true; break }
+                let n = recv(fd, &buffer, buffer.count, 0)  // waits ~20 ms
+                if n == 0 || (n < 0 && errno != EAGAIN) { closed = true; break }
+                usleep(30_000)
+            }
+            #expect(closed)
+            #expect(Date().timeIntervalSince(start) < 2)
+        }
+    }
+
+    @Test func gracefulShutdownLetsCurrentResponseFinishThenCloses() async throws {
+        let recorder = Recorder()
+        try await withServer(handler: TestRoutes(recorder: recorder)) { server, port in
+            let fd = try NGHTTP2TestClient.connect(port: port)
+            defer { close(fd) }
+            let request = Array("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n".utf8)
+            _ = send(fd, request, request.count, Int32(MSG_NOSIGNAL))
+            #expect(recorder.waitFor { $0 == "slow started" })
+            let shutdown = server.initiateGracefulShutdown(timeout: .seconds(5))
+            var received: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let deadline = Date().addingTimeInterval(3)
+            while Date() < deadline {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n > 0 { received += buffer[0..<n] }
+                if n == 0 { break }
+            }
+            let text = String(decoding: received, as: UTF8.self)
+            #expect(text.hasPrefix("HTTP/1.1 200"))
+            #expect(text.contains("connection: close"))
+            #expect(text.hasSuffix("slow done"))
+            try await shutdown.get()
+        }
+    }
+
+    @Test func upgradeToH2CServesTheRequestAsStreamOne() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let output = try runTool("/usr/bin/nghttp", ["-u", "-v", "http://127.0.0.1:\(port)/info"])
+            #expect(output.contains("HTTP Upgrade success"), "\(output)")
+            #expect(output.contains("GET /info 127.0.0.1:\(port) http http2 -"), "\(output)")
+        }
+    }
+
+    @Test func upgradeWithBodyStaysOnHTTP1() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let request =
+                "POST /echo HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                + "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\nContent-Length: 3\r\n\r\nxyz"
+            let text = try Self.exchange(port: port, request) { $0.hasSuffix("xyz") }
+            #expect(text.hasPrefix("HTTP/1.1 200"))
+            #expect(text.hasSuffix("xyz"))
+        }
+    }
+
     @Test func garbageGets400AndServerSurvives() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
             let text = try Self.exchange(port: port, "\u{01}\u{02} nonsense \r\n\r\n") { _ in false }
@@ -87,17 +150,22 @@ extension AllHTTP2ServerTests {
 @Suite struct LoadTests {
     @Test func h2loadTwentyThousandRequestsNoFailures() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/h2load")
-            process.arguments = ["-n", "20000", "-c", "8", "-m", "16", "http://127.0.0.1:\(port)/info"]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0)
+            let output = try runTool("/usr/bin/h2load", ["-n", "20000", "-c", "8", "-m", "16", "http://127.0.0.1:\(port)/info"])
             #expect(output.contains("20000 succeeded, 0 failed, 0 errored, 0 timeout"), "\(output)")
         }
     }
 }
+}
+
+/// Runs a command-line client to completion and returns its standard output.
+func runTool(_ path: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return output
 }

@@ -125,6 +125,27 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    @Test func handlerAbortResetsOnlyThatStream() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            let response = try #require(client.fetch(path: "/abort"))
+            #expect(response.errorCode == NGHTTP2_CANCEL.rawValue)
+            #expect(response.status == nil)
+            #expect(client.fetch(path: "/info")?.status == 200)
+        }
+    }
+
+    @Test func collectLimitFailsPastLimitAndDrainsTheRest() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            let small = try #require(client.fetch(method: "POST", path: "/limited", body: [UInt8](repeating: 1, count: 1000)))
+            #expect(small.bodyString == "1000")
+            let big = try #require(client.fetch(method: "POST", path: "/limited", body: [UInt8](repeating: 1, count: 3 << 20)))
+            #expect(big.headers.contains { $0 == ("x-error", "bodyTooLarge") })
+            #expect(client.fetch(path: "/info")?.status == 200)
+        }
+    }
+
     @Test func pingIsAcknowledged() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
             let client = try NGHTTP2TestClient(port: port)

@@ -92,6 +92,20 @@ struct TestRoutes: HTTPHandler {
                     }
                 }
             }
+        case "/abort":
+            body.discard()
+            responder.abort("test abort")
+        case "/limited":
+            body.collect(upTo: 1000).whenComplete { result in
+                switch result {
+                case .success(let all):
+                    responder.respond(HTTPResponseHead(status: 200), body: ByteBuffer(string: "\(all.readableBytes)"))
+                case .failure(let error as HTTPStreamError):
+                    responder.respond(HTTPResponseHead(status: 200, headers: ["x-error": "\(error.code)"]), body: nil)
+                case .failure:
+                    responder.abort()
+                }
+            }
         default:
             body.discard()
             responder.respond(HTTPResponseHead(status: 404), body: ByteBuffer(string: "no route"))
