@@ -21,19 +21,26 @@ struct JSONError: Error, Sendable, Equatable {
 struct JSONReader {
     static let maxDepth = 64
 
+    /// Where the reader is, for error messages. A key is kept as the offset of its opening
+    /// quote and decoded only when an error needs it, so the happy path does no refcounting.
     enum PathComponent {
-        case key(String)
+        case key(at: Int)
         case index(Int)
     }
 
-    private let bytes: UnsafeRawBufferPointer
+    private let bytes: UnsafeBufferPointer<UInt8>
     private(set) var pos = 0
     private var depth = 0
     private var path: [PathComponent] = []
 
-    private init(_ bytes: UnsafeRawBufferPointer) {
-        self.bytes = bytes
+    private init(_ raw: UnsafeRawBufferPointer) {
+        // Typed access lets String(decoding:) take its contiguous fast path.
+        self.bytes = raw.assumingMemoryBound(to: UInt8.self)
         path.reserveCapacity(8)
+    }
+
+    private init(bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
     }
 
     /// Reads exactly one JSON value (with surrounding whitespace) with `body`.
@@ -65,9 +72,11 @@ struct JSONReader {
         var s = ""
         for c in path {
             switch c {
-            case .key(let k):
+            case .key(let at):
                 if !s.isEmpty { s += "." }
-                s += k
+                var r = JSONReader(bytes: bytes)
+                r.pos = at
+                s += (try? r.scanString()) ?? "?"
             case .index(let i):
                 s += "[\(i)]"
             }
@@ -97,6 +106,26 @@ struct JSONReader {
     }
 
     // MARK: Bytes
+
+    /// Skips 8 bytes at a time while none of them is `"`, `\\`, a control character or
+    /// non-ASCII (SWAR: the usual "has a zero byte" trick on XORed words).
+    @inline(__always)
+    private func skipPlainASCII(from start: Int) -> Int {
+        var i = start
+        guard let base = bytes.baseAddress else { return i }
+        let raw = UnsafeRawPointer(base)
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while i + 8 <= bytes.count {
+            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let q = w ^ (ones &* 0x22)
+            let b = w ^ (ones &* 0x5C)
+            let flagged = ((q &- ones) & ~q) | ((b &- ones) & ~b) | ((w &- ones &* 0x20) & ~w) | w
+            if flagged & highs != 0 { break }
+            i += 8
+        }
+        return i
+    }
 
     /// The byte at `i`, or 0 past the end (0 is never valid where the callers look, so it
     /// needs no separate end check on the fast paths).
@@ -149,7 +178,7 @@ struct JSONReader {
     /// Reads an object, calling `field` for each key with the reader positioned at its value;
     /// `field` must consume the value (or call `skipValue`). Duplicate keys: the last wins.
     mutating func readObject(
-        _ field: (inout JSONReader, String) throws(JSONError) -> Void
+        _ field: (inout JSONReader, JSONKey) throws(JSONError) -> Void
     ) throws(JSONError) {
         guard byte(pos) == UInt8(ascii: "{") else { throw typeError(expected: "an object") }
         try enter()
@@ -165,12 +194,13 @@ struct JSONReader {
             guard byte(pos) == UInt8(ascii: "\"") else {
                 throw error(pos >= bytes.count ? "unexpected end of input, expected a key" : "expected a key")
             }
-            let key = try scanString()
+            let keyStart = pos
+            let key = try scanKey()
             skipWhitespace()
             guard byte(pos) == UInt8(ascii: ":") else { throw error("expected ':' after key") }
             pos += 1
             skipWhitespace()
-            path.append(.key(key))
+            path.append(.key(at: keyStart))
             try field(&self, key)
             path.removeLast()
             skipWhitespace()
@@ -230,7 +260,7 @@ struct JSONReader {
     mutating func skipValue() throws(JSONError) {
         switch byte(pos) {
         case UInt8(ascii: "{"):
-            try readObject { (r: inout JSONReader, _: String) throws(JSONError) in try r.skipValue() }
+            try readObject { (r: inout JSONReader, _: JSONKey) throws(JSONError) in try r.skipValue() }
         case UInt8(ascii: "["):
             try readArray { (r: inout JSONReader, _: Int) throws(JSONError) in try r.skipValue() }
         case UInt8(ascii: "\""):
@@ -267,7 +297,11 @@ struct JSONReader {
     /// An array of strings; `null` is an empty array, a `null` element is an error.
     mutating func readStringArray() throws(JSONError) -> [String] {
         var out: [String] = []
-        try readArray { (r: inout JSONReader, _: Int) throws(JSONError) in out.append(try r.readString()) }
+        try readArray { (r: inout JSONReader, i: Int) throws(JSONError) in
+            // Lists in requests are short: one allocation instead of growing 1, 2, 4.
+            if i == 0 { out.reserveCapacity(4) }
+            out.append(try r.readString())
+        }
         return out
     }
 
@@ -348,7 +382,7 @@ struct JSONReader {
             }
             value = negative ? (v == 0 ? -0.0 : -Double(v)) : Double(v)
         } else {
-            let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[token.start..<token.end]), as: UTF8.self)
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[token.start..<token.end]), as: UTF8.self)
             guard let v = Double(text) else { throw error("invalid number", at: start) }
             value = v
         }
@@ -418,15 +452,35 @@ struct JSONReader {
         return NumberToken(start: start, end: i, isInteger: isInteger)
     }
 
+    /// Scans an object key. Keys without escapes (all of ours) stay raw bytes, so matching
+    /// them against field names needs no String.
+    private mutating func scanKey() throws(JSONError) -> JSONKey {
+        let quote = pos
+        var i = skipPlainASCII(from: pos + 1)
+        while true {
+            let c = byte(i)
+            if c == UInt8(ascii: "\"") {
+                pos = i + 1
+                return JSONKey(raw: UnsafeBufferPointer(rebasing: bytes[(quote + 1)..<i]), decoded: nil)
+            }
+            if c == UInt8(ascii: "\\") || c < 0x20 || c >= 0x80 { break }
+            i += 1
+        }
+        // Escapes, non-ASCII or an error: the full string scanner decides.
+        let s = try scanString()
+        return JSONKey(raw: UnsafeBufferPointer(rebasing: bytes[quote..<quote]), decoded: s)
+    }
+
     /// Scans a string starting at the opening quote at `pos`; leaves `pos` after the closing quote.
     private mutating func scanString() throws(JSONError) -> String {
         pos += 1
         let start = pos
         // Fast path: no escapes. UTF-8 is validated in the same pass.
+        pos = skipPlainASCII(from: pos)
         while true {
             let c = byte(pos)
             if c == UInt8(ascii: "\"") {
-                let s = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
+                let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
                 pos += 1
                 return s
             }
@@ -436,7 +490,7 @@ struct JSONReader {
         }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(pos - start + 16)
-        buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<pos]))
+        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<pos]))
         while true {
             let c = byte(pos)
             if c == UInt8(ascii: "\"") {
@@ -453,7 +507,7 @@ struct JSONReader {
             } else {
                 let s = pos
                 try scanUTF8Sequence()
-                buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[s..<pos]))
+                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[s..<pos]))
             }
         }
     }
@@ -537,5 +591,36 @@ struct JSONReader {
             pos += 1
         }
         return v
+    }
+}
+
+/// An object key as the reader found it: the raw bytes between the quotes when the key has no
+/// escapes, else the decoded string. Match it with string literal patterns (`case "filters":`).
+/// Valid only inside the `JSONReader.read` call that produced it.
+struct JSONKey {
+    let raw: UnsafeBufferPointer<UInt8>
+    let decoded: String?
+
+    var string: String { decoded ?? String(decoding: raw, as: UTF8.self) }
+
+    @inline(__always)
+    static func ~= (pattern: StaticString, key: JSONKey) -> Bool {
+        let n = pattern.utf8CodeUnitCount
+        guard n == key.raw.count else { return key.decoded.map { $0 == pattern.description } ?? false }
+        guard n > 0, let k = key.raw.baseAddress else { return key.decoded == nil }
+        let p = UnsafeRawPointer(pattern.utf8Start)
+        let q = UnsafeRawPointer(k)
+        var i = 0
+        while i + 8 <= n {
+            if p.loadUnaligned(fromByteOffset: i, as: UInt64.self) != q.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+                return false
+            }
+            i += 8
+        }
+        while i < n {
+            if p.load(fromByteOffset: i, as: UInt8.self) != q.load(fromByteOffset: i, as: UInt8.self) { return false }
+            i += 1
+        }
+        return true
     }
 }

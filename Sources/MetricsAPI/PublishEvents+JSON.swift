@@ -17,7 +17,7 @@ extension PublishEventsRequest {
 
     static func read(_ r: inout JSONReader) throws(JSONError) -> PublishEventsRequest {
         var req = PublishEventsRequest()
-        try r.readObject { (r: inout JSONReader, key: String) throws(JSONError) in
+        try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
             switch key {
             case "producerId": req.producerId = try r.readStringOrNull() ?? ""
             case "sequence": req.sequence = try r.readNull() ? 0 : r.readInt64()
@@ -51,7 +51,7 @@ extension PublishEventsRequest {
 extension EventMessage {
     static func read(_ r: inout JSONReader) throws(JSONError) -> EventMessage {
         var e = EventMessage()
-        try r.readObject { (r: inout JSONReader, key: String) throws(JSONError) in
+        try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
             switch key {
             case "type": e.type = try r.readStringOrNull() ?? ""
             case "time": e.time = try r.readNull() ? 0 : r.readInt64()
@@ -144,7 +144,7 @@ extension PublishEventsResponse {
 
     static func read(_ r: inout JSONReader) throws(JSONError) -> PublishEventsResponse {
         var resp = PublishEventsResponse()
-        try r.readObject { (r: inout JSONReader, key: String) throws(JSONError) in
+        try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
             switch key {
             case "applied": resp.applied = try r.readNull() ? 0 : r.readInt64()
             case "rejected": resp.rejected = try r.readNull() ? 0 : r.readInt64()
@@ -152,7 +152,7 @@ extension PublishEventsResponse {
             case "rejections":
                 try r.readArray { (r: inout JSONReader, _: Int) throws(JSONError) in
                     var rej = Rejection()
-                    try r.readObject { (r: inout JSONReader, key: String) throws(JSONError) in
+                    try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
                         switch key {
                         case "index": rej.index = try r.readNull() ? 0 : r.readInt32()
                         case "reason": rej.reason = try r.readStringOrNull() ?? ""
