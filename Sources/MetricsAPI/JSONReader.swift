@@ -5,7 +5,9 @@
 /// control characters in strings, leading zeros, trailing garbage and nesting deeper than
 /// `maxDepth` are errors. Integer fields take a JSON number without fraction or exponent, or
 /// a string of such digits (protobuf's JSON mapping writes int64 as strings); `42.0` is not an
-/// integer here. The reader is only valid inside the closure given to `read`.
+/// integer here. The message decoders skip unknown fields (after checking their syntax), treat
+/// `null` as "absent", and let the last of duplicate keys win. The reader is only valid inside
+/// the closure given to `read`.
 struct JSONReader {
     static let maxDepth = 64
 
