@@ -21,30 +21,43 @@ struct JSONReader {
     let bytes: UnsafeBufferPointer<UInt8>
     var pos = 0
     private var depth = 0
-    private var path: [PathComponent] = []
+    /// A stack on the caller's stack: one entry per open container, so `maxDepth` bounds it.
+    private let path: UnsafeMutableBufferPointer<PathComponent>
+    private var pathCount = 0
 
-    private init(_ raw: UnsafeRawBufferPointer) {
+    private init(_ raw: UnsafeRawBufferPointer, path: UnsafeMutableBufferPointer<PathComponent>) {
         // Typed access lets String(decoding:) take its contiguous fast path.
         self.bytes = raw.assumingMemoryBound(to: UInt8.self)
-        path.reserveCapacity(8)
+        self.path = path
     }
 
+    /// A reader without a path, for re-reading a key when an error message needs it.
     init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
+        self.path = UnsafeMutableBufferPointer(start: nil, count: 0)
     }
 
     /// Reads exactly one JSON value (with surrounding whitespace) with `body`.
     static func read<T>(
         _ bytes: UnsafeRawBufferPointer, _ body: (inout JSONReader) throws(JSONError) -> T
     ) throws(JSONError) -> T {
-        var r = JSONReader(bytes)
-        r.skipWhitespace()
-        let value = try body(&r)
-        r.skipWhitespace()
-        if r.pos < r.bytes.count {
-            throw r.error("unexpected data after the JSON value")
+        let result: Result<T, JSONError> = withUnsafeTemporaryAllocation(
+            of: PathComponent.self, capacity: maxDepth + 1
+        ) { path in
+            var r = JSONReader(bytes, path: path)
+            do throws(JSONError) {
+                r.skipWhitespace()
+                let value = try body(&r)
+                r.skipWhitespace()
+                if r.pos < r.bytes.count {
+                    throw r.error("unexpected data after the JSON value")
+                }
+                return .success(value)
+            } catch {
+                return .failure(error)
+            }
         }
-        return value
+        return try result.get()
     }
 
     static func read<T>(
@@ -56,11 +69,22 @@ struct JSONReader {
         return try result.get()
     }
 
+    @inline(__always)
+    private mutating func pushPath(_ c: PathComponent) {
+        if pathCount < path.count { path[pathCount] = c }
+        pathCount += 1
+    }
+
+    @inline(__always)
+    private mutating func popPath() {
+        pathCount -= 1
+    }
+
     // MARK: Errors
 
     func pathString() -> String {
         var s = ""
-        for c in path {
+        for c in path.prefix(pathCount) {
             switch c {
             case .key(let at):
                 if !s.isEmpty { s += "." }
@@ -190,9 +214,9 @@ struct JSONReader {
             guard byte(pos) == UInt8(ascii: ":") else { throw error("expected ':' after key") }
             pos += 1
             skipWhitespace()
-            path.append(.key(at: keyStart))
+            pushPath(.key(at: keyStart))
             try field(&self, key)
-            path.removeLast()
+            popPath()
             skipWhitespace()
             switch byte(pos) {
             case UInt8(ascii: ","):
@@ -226,9 +250,9 @@ struct JSONReader {
         }
         var index = 0
         while true {
-            path.append(.index(index))
+            pushPath(.index(index))
             try element(&self, index)
-            path.removeLast()
+            popPath()
             index += 1
             skipWhitespace()
             switch byte(pos) {

@@ -111,29 +111,31 @@ func makeBatch() -> [UInt8] {
 
 @inline(never) func consume<T>(_ x: T) { withExtendedLifetime(x) {} }
 
-/// Best of 7 rounds: the machine is shared, and the minimum is the least disturbed run.
-func measure(_ name: String, iterations: Int, _ body: () throws -> Void) rethrows -> Double {
-    for _ in 0..<max(1, iterations / 20) { try body() }  // warm-up
+/// Times the contenders in interleaved rounds (so a burst of load hits all of them alike) and
+/// keeps each one's best round: the machine is shared, and the minimum is the least disturbed.
+func compare(_ title: String, iterations: Int, _ contenders: [(String, () throws -> Void)]) throws {
+    print(title)
+    for (_, body) in contenders { for _ in 0..<max(1, iterations / 20) { try body() } }  // warm-up
     let clock = ContinuousClock()
-    var best = Double.infinity
+    let perRound = max(1, iterations / 7)
+    var best = Array(repeating: Double.infinity, count: contenders.count)
     for _ in 0..<7 {
-        let start = clock.now
-        for _ in 0..<max(1, iterations / 7) { try body() }
-        let elapsed = clock.now - start
-        let ns = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
-        best = min(best, ns / Double(max(1, iterations / 7)))
+        for (i, (_, body)) in contenders.enumerated() {
+            let start = clock.now
+            for _ in 0..<perRound { try body() }
+            let elapsed = clock.now - start
+            let ns = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+            best[i] = min(best[i], ns / Double(perRound))
+        }
     }
-    print("  \(name.padding(toLength: 34, withPad: " ", startingAt: 0)) \(String(format: "%10.0f", best)) ns/op")
-    return best
-}
-
-func report(_ title: String, ours: Double, others: [(String, Double)]) {
-    for (name, t) in others {
-        print("  => \(title): ours is \(String(format: "%.1f", t / ours))x faster than \(name)")
+    for (i, (name, _)) in contenders.enumerated() {
+        print("  \(name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(String(format: "%10.0f", best[i])) ns/op"
+            + (i == 0 ? "" : String(format: "   ours is %.1fx faster", best[i] / best[0])))
     }
 }
 
 let iterations = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 20_000
+
 // `JSONBenchmark N profile-request` / `profile-events`: only our decoder, for perf.
 if CommandLine.arguments.count > 2 {
     let doc = CommandLine.arguments[2] == "profile-events" ? makeBatch() : requestBody
@@ -145,37 +147,27 @@ if CommandLine.arguments.count > 2 {
 let decoder = JSONDecoder()
 let encoder = JSONEncoder()
 
-print("GetMetricsRequest body decode (\(requestBody.count) bytes)")
 let requestData = Data(requestBody)
-let rOurs = try measure("MetricsAPI", iterations: iterations) { consume(try GetMetricsRequest(jsonBody: requestBody)) }
-let rDecoder = try measure("Foundation JSONDecoder", iterations: iterations) {
-    consume(try decoder.decode(CRequest.self, from: requestData))
-}
-let rSerialization = try measure("Foundation JSONSerialization", iterations: iterations) {
-    consume(try JSONSerialization.jsonObject(with: requestData))
-}
-report("request decode", ours: rOurs, others: [("JSONDecoder", rDecoder), ("JSONSerialization", rSerialization)])
+try compare("GetMetricsRequest body decode (\(requestBody.count) bytes)", iterations: iterations, [
+    ("MetricsAPI", { consume(try GetMetricsRequest(jsonBody: requestBody)) }),
+    ("Foundation JSONDecoder", { consume(try decoder.decode(CRequest.self, from: requestData)) }),
+    ("Foundation JSONSerialization", { consume(try JSONSerialization.jsonObject(with: requestData)) }),
+])
 
 let response = makeResponse()
 let responseBytes = response.jsonBytes()
 let cResponse = try decoder.decode(CResponse.self, from: Data(responseBytes))
 let responseObject = try JSONSerialization.jsonObject(with: Data(responseBytes))
-print("GetMetricsResponse encode, 50 groups (\(responseBytes.count) bytes)")
-let eOurs = measure("MetricsAPI", iterations: iterations / 4) { consume(response.jsonBytes()) }
-let eEncoder = try measure("Foundation JSONEncoder", iterations: iterations / 4) { consume(try encoder.encode(cResponse)) }
-let eSerialization = try measure("Foundation JSONSerialization", iterations: iterations / 4) {
-    consume(try JSONSerialization.data(withJSONObject: responseObject))
-}
-report("response encode", ours: eOurs, others: [("JSONEncoder", eEncoder), ("JSONSerialization", eSerialization)])
+try compare("GetMetricsResponse encode, 50 groups (\(responseBytes.count) bytes)", iterations: iterations / 4, [
+    ("MetricsAPI", { consume(response.jsonBytes()) }),
+    ("Foundation JSONEncoder", { consume(try encoder.encode(cResponse)) }),
+    ("Foundation JSONSerialization", { consume(try JSONSerialization.data(withJSONObject: responseObject)) }),
+])
 
 let batch = makeBatch()
 let batchData = Data(batch)
-print("PublishEventsRequest decode, 200 events (\(batch.count) bytes)")
-let bOurs = try measure("MetricsAPI", iterations: iterations / 20) { consume(try PublishEventsRequest(jsonBody: batch)) }
-let bDecoder = try measure("Foundation JSONDecoder", iterations: iterations / 20) {
-    consume(try decoder.decode(CBatch.self, from: batchData))
-}
-let bSerialization = try measure("Foundation JSONSerialization", iterations: iterations / 20) {
-    consume(try JSONSerialization.jsonObject(with: batchData))
-}
-report("events decode", ours: bOurs, others: [("JSONDecoder", bDecoder), ("JSONSerialization", bSerialization)])
+try compare("PublishEventsRequest decode, 200 events (\(batch.count) bytes)", iterations: iterations / 20, [
+    ("MetricsAPI", { consume(try PublishEventsRequest(jsonBody: batch)) }),
+    ("Foundation JSONDecoder", { consume(try decoder.decode(CBatch.self, from: batchData)) }),
+    ("Foundation JSONSerialization", { consume(try JSONSerialization.jsonObject(with: batchData)) }),
+])
