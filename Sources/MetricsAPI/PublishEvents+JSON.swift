@@ -1,7 +1,10 @@
 /// REST JSON of the ingest messages (SPEC §4): `{"producerId":"p1","sequence":42,"events":[...]}`
 /// with each event flat (`type`, `time` and the camelCase fields of its type). `accountId`
 /// comes from the URL and is not part of the body. Empty strings, empty arrays and absent
-/// optionals are left out when writing; `null` reads as absent.
+/// optionals are left out when writing; `null` reads as absent. A value of the wrong JSON type
+/// anywhere in the batch (`"time":"soon"`) makes the body malformed — a 400 naming
+/// `events[i].time`, as a wrong wire type fails a whole protobuf message — while well-typed
+/// events that are incomplete or of an unknown type are rejected one by one (EventMapping.swift).
 extension PublishEventsRequest {
     public init(jsonBody bytes: [UInt8]) throws(APIError) {
         self = try JSONCodec.decode(bytes, PublishEventsRequest.read)
