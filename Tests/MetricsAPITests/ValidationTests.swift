@@ -327,7 +327,7 @@ func validQuery(_ req: GetMetricsRequest, front: APIFront = .grpc) throws -> Met
             "metricsToRetrieveByTime[2]: unknown metric \"foo\"")
         expectInvalid(
             validRequest { $0.metricsToRetrieveCurrentValue = ["onlineAgents"] },
-            "metricsToRetrieveCurrentValue[0]: unknown metric \"onlineAgents\"")
+            "metricsToRetrieveCurrentValue[0]: unknown metric \"onlineAgents\" (request names are snake_case: online_agents)")
     }
 
     // MARK: the whole query
