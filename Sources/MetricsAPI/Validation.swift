@@ -8,8 +8,8 @@ public enum APIFront: Sendable, Equatable {
 }
 
 /// Turns a decoded metrics request into a checked `MetricsQuery` (SPEC §1 table, §3 precise
-/// rules), or an INVALID_ARGUMENT whose message names the field. Checks run in proto field
-/// order and the first failure is reported.
+/// rules), or an INVALID_ARGUMENT whose message names the field. Filters and time come first,
+/// then the other fields in proto field order; the first failure is reported.
 extension GetMetricsRequest {
     /// How far back `filters.time.from` may reach: the 24 h of retained data plus 5 minutes
     /// of tolerance for clocks and slow dashboards.
@@ -21,6 +21,21 @@ extension GetMetricsRequest {
     ///   - front: REST requests must have gone through `applyRESTQuery` (it stores the
     ///     default limit 50 when the URL has none, so an explicit `limit=0` stays visible).
     public func validated(now: Int64, front: APIFront) throws(APIError) -> MetricsQuery {
+        // The body's required parts first: an empty request is told "filters is required",
+        // the thing a caller most likely forgot, before anything about the URL parts.
+        guard let filters else { throw .invalidArgument("filters is required") }
+        guard let time = filters.time else { throw .invalidArgument("filters.time is required") }
+        // 0 is both "absent" in protobuf and an instant far outside retention.
+        guard time.fromMs != 0 else { throw .invalidArgument("filters.time.from is required") }
+        guard time.toMs != 0 else { throw .invalidArgument("filters.time.to is required") }
+        guard time.fromMs <= time.toMs else {
+            throw .invalidArgument("filters.time.from must not be after filters.time.to")
+        }
+        let (oldest, overflow) = now.subtractingReportingOverflow(GetMetricsRequest.maxLookbackMs)
+        guard overflow || time.fromMs >= oldest else {
+            throw .invalidArgument("filters.time.from is older than 24 hours (plus 5 minutes) before now")
+        }
+
         try MetricsRequestRules.checkAccountId(accountId)
 
         guard offset >= 0, let offsetInt = Int(exactly: offset) else {
@@ -34,19 +49,6 @@ extension GetMetricsRequest {
         }
 
         let sortOrder = try MetricsRequestRules.parseSort(sort)
-
-        guard let filters else { throw .invalidArgument("filters is required") }
-        guard let time = filters.time else { throw .invalidArgument("filters.time is required") }
-        // 0 is both "absent" in protobuf and an instant far outside retention.
-        guard time.fromMs != 0 else { throw .invalidArgument("filters.time.from is required") }
-        guard time.toMs != 0 else { throw .invalidArgument("filters.time.to is required") }
-        guard time.fromMs <= time.toMs else {
-            throw .invalidArgument("filters.time.from must not be after filters.time.to")
-        }
-        let (oldest, overflow) = now.subtractingReportingOverflow(GetMetricsRequest.maxLookbackMs)
-        guard overflow || time.fromMs >= oldest else {
-            throw .invalidArgument("filters.time.from is older than 24 hours (plus 5 minutes) before now")
-        }
 
         var userTypes: Set<UserType> = []
         for (i, name) in filters.userTypes.enumerated() {
