@@ -54,6 +54,11 @@ func validQuery(_ req: GetMetricsRequest, front: APIFront = .grpc) throws -> Met
         expectInvalid(validRequest { $0.filters = nil }, "filters is required")
     }
 
+    @Test func anEmptyRequestIsToldFiltersIsRequiredFirst() {
+        expectInvalid(GetMetricsRequest(), "filters is required")
+        expectInvalid(GetMetricsRequest(), front: .rest, "filters is required")
+    }
+
     @Test func missingTimeIs400() {
         expectInvalid(validRequest { $0.filters?.time = nil }, "filters.time is required")
     }
