@@ -97,9 +97,9 @@ enum ResponseLinks {
     }
 }
 
-/// Rounds to 3 decimals, half away from zero (SPEC §3). The engine's sort on doubles must use
-/// the same rounding; this is the one definition in MetricsAPI.
-public func roundedToThousandths(_ x: Double) -> Double {
+/// Rounds to 3 decimals, half away from zero (SPEC §3) — the rule the engine also sorts by
+/// (MetricsCore's `MetricValue.rounded3` on main); when both are merged this should call it.
+func roundedToThousandths(_ x: Double) -> Double {
     let scaled = x * 1000
     guard scaled.isFinite else { return x }
     return scaled.rounded(.toNearestOrAwayFromZero) / 1000
