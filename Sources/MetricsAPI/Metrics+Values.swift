@@ -39,7 +39,7 @@ extension Metrics {
                 c = v
                 d = Double(v)
             case .double(let v):
-                c = v.isFinite ? Int64(exactly: v.rounded(.toNearestOrAwayFromZero)) : nil
+                c = Rounding.int64(Rounding.halfAwayFromZero(v))
                 d = v
             }
             switch metric {
