@@ -58,7 +58,13 @@ public final class HTTP2Server: Sendable {
     let handler: any HTTPHandler
     private let state = Mutex(State())
 
-    public init(configuration: Configuration, group: EventLoopGroup, handler: any HTTPHandler) {
+    /// - Parameter group: connections are spread over its loops; each connection (and its
+    ///   nghttp2 session) stays on one. The default has one loop per core.
+    public init(
+        configuration: Configuration,
+        group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        handler: any HTTPHandler
+    ) {
         self.configuration = configuration
         self.group = group
         self.handler = handler
