@@ -46,6 +46,19 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    @Test func unreadBodyStopsSocketReads() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let body = String(repeating: "z", count: 8 << 20)
+            let text = try Self.exchange(port: port, "POST /noread HTTP/1.1\r\nHost: a\r\nContent-Length: \(8 << 20)\r\n\r\n\(body)") {
+                $0.contains("\(8 << 20)")
+            }
+            let numbers = text.split(separator: "\n").last?.split(separator: " ").compactMap { Int($0) } ?? []
+            #expect(numbers.count == 2, "\(text)")
+            #expect(numbers.first ?? .max <= 3 << 20)
+            #expect(numbers.last == 8 << 20)
+        }
+    }
+
     @Test func trailersUseChunkedEncoding() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
             let text = try Self.exchange(port: port, "GET /trailers HTTP/1.1\r\nHost: a\r\n\r\n") { $0.hasSuffix("\r\n\r\n") && $0.contains("grpc-status") }

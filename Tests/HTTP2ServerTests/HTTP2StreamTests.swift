@@ -51,6 +51,16 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    @Test func largeStreamedResponseFromTaskArrivesWithTrailers() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            let response = try #require(client.fetch(path: "/big"))
+            #expect(response.body.count == 80 * 65536)
+            #expect(response.body.last == 79)
+            #expect(response.trailers.contains { $0 == ("x-done", "80") })
+        }
+    }
+
     @Test func trailersOnlyIsOneHeadersFrameWithEndStream() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
             let client = try NGHTTP2TestClient(port: port)

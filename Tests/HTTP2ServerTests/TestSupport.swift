@@ -92,6 +92,20 @@ struct TestRoutes: HTTPHandler {
                     }
                 }
             }
+        case "/big":
+            // 5 MiB streamed from a task, paced by the write promises, then trailers.
+            body.discard()
+            responder.sendHead(HTTPResponseHead(status: 200))
+            Task {
+                do {
+                    for i in 0..<80 {
+                        try await responder.sendBody(ByteBuffer(repeating: UInt8(i), count: 65536))
+                    }
+                    responder.end(trailers: ["x-done": "80"])
+                } catch {
+                    recorder.record("big failed: \(error)")
+                }
+            }
         case "/abort":
             body.discard()
             responder.abort("test abort")
