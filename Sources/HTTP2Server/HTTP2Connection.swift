@@ -20,6 +20,7 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
         case closed(HTTP2Stream, UInt32)
         case headersTooLarge(HTTP2Stream)
         case untrackedData(Int32, Int)
+        case responseSent(HTTP2Stream)
         case pingAck
     }
 
@@ -38,6 +39,8 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
     var events: [Event] = []
     private var processing: [Event] = []
     var completedPromises: [EventLoopPromise<Void>] = []
+    /// Streams to reset once their response went out (see `rejectOversizedBody`).
+    var streamsAwaitingReset = 0
     private var inReadBatch = false
     private var flushing = false
     private var processingEvents = false
@@ -217,15 +220,24 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
             stream.body = body
             self.handler.handle(head, body: body, responder: HTTPResponder(stream, eventLoop: context.eventLoop))
         case .data(let stream, let chunk):
-            if let body = stream.body, !stream.closed {
-                body.receive(chunk)
-            } else {
+            guard let body = stream.body, !stream.closed, stream.localError == nil else {
                 stream.bodyConsumed(chunk.readableBytes)
+                return
+            }
+            if body.receivedBytes + chunk.readableBytes > self.settings.maxRequestBodySize {
+                stream.bodyConsumed(chunk.readableBytes)
+                self.rejectOversizedBody(stream)
+            } else {
+                body.receive(chunk)
             }
         case .end(let stream):
             stream.body?.finish(trailers: stream.trailers)
         case .closed(let stream, let errorCode):
             self.streams.removeValue(forKey: stream.id)
+            if stream.resetAfterResponse {
+                stream.resetAfterResponse = false
+                self.streamsAwaitingReset -= 1
+            }
             if stream.unconsumed > 0, let session = self.session {
                 // A closed stream's unread bytes still hold connection window; give it back.
                 nghttp2_session_consume_connection(session, stream.unconsumed)
@@ -241,10 +253,34 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
             stream.responseState = .ended
             stream.responseFinished = true
             self.submitResponse(stream, head: HTTPResponseHead(status: 431), withBody: false)
+        case .responseSent(let stream):
+            self.streamsAwaitingReset -= 1
+            if !stream.closed { self.resetStream(stream, errorCode: 0) }
         case .untrackedData(let id, let length):
             if let session = self.session { nghttp2_session_consume(session, id, length) }
         case .pingAck:
             if self.shutdownState == .noticeSent { self.sendFinalGoaway() }
+        }
+    }
+
+    /// 413 when the handler has not answered yet, then RST_STREAM(NO_ERROR) so the client
+    /// stops sending; the handler sees `.bodyTooLarge`.
+    private func rejectOversizedBody(_ stream: HTTP2Stream) {
+        let error = HTTPStreamError(
+            code: .bodyTooLarge, message: "request body exceeds \(self.settings.maxRequestBodySize) bytes")
+        stream.localError = error
+        stream.body?.fail(error)
+        if stream.responseState == .idle {
+            // RST_STREAM submitted now would overtake the 413 and nghttp2 would drop it, so
+            // the reset waits for the response's END_STREAM to be sent (on_frame_send).
+            stream.responseState = .ended
+            stream.responseFinished = true
+            stream.resetAfterResponse = true
+            self.streamsAwaitingReset += 1
+            self.submitResponse(stream, head: HTTPResponseHead(status: 413), withBody: false)
+        } else {
+            stream.responseState = .ended
+            self.resetStream(stream, errorCode: 0)
         }
     }
 

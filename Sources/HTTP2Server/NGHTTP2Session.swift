@@ -22,6 +22,7 @@ enum NGHTTP2Session {
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, onFrameRecv)
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, onDataChunkRecv)
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, onStreamClose)
+        nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, onFrameSend)
 
         var option: OpaquePointer?
         guard nghttp2_option_new(&option) == 0, let option else { throw CreationError(code: -901) }
@@ -143,6 +144,17 @@ enum NGHTTP2Session {
         stream.unconsumed += length
         let chunk = ByteBuffer(bytes: UnsafeRawBufferPointer(start: data, count: length))
         connection.events.append(.data(stream, chunk))
+        return 0
+    }
+
+    static let onFrameSend: nghttp2_on_frame_send_callback = { _, frame, userData in
+        let connection = connection(userData)
+        guard connection.streamsAwaitingReset > 0, let frame,
+            frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0,
+            let stream = connection.streams[frame.pointee.hd.stream_id], stream.resetAfterResponse
+        else { return 0 }
+        stream.resetAfterResponse = false
+        connection.events.append(.responseSent(stream))
         return 0
     }
 

@@ -156,6 +156,17 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    @Test func bodyOverServerLimitGets413AndHandlerIsTold() async throws {
+        let recorder = Recorder()
+        try await withServer({ $0.maxRequestBodySize = 10_000 }, handler: TestRoutes(recorder: recorder)) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            let response = try #require(client.fetch(method: "POST", path: "/hold", body: [UInt8](repeating: 1, count: 50_000)))
+            #expect(response.status == 413, "\(client.frameLog) \(response)")
+            #expect(recorder.waitFor { $0 == "cancelled: bodyTooLarge" })
+            #expect(client.fetch(path: "/info")?.status == 200)
+        }
+    }
+
     @Test func pingIsAcknowledged() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
             let client = try NGHTTP2TestClient(port: port)

@@ -36,6 +36,8 @@ final class NGHTTP2TestClient {
     var bodies: [Int32: OutgoingBody] = [:]
     var goaways: [(lastStreamID: Int32, errorCode: UInt32)] = []
     var pingAcks = 0
+    /// (type, flags, stream) of every frame received, for diagnosing failures.
+    var frameLog: [(UInt8, UInt8, Int32)] = []
     var peerClosed = false
     /// Bytes per `send()` call; 1 sends the connection byte by byte.
     var writeChunkSize = 1 << 20
@@ -62,6 +64,7 @@ final class NGHTTP2TestClient {
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { _, frame, ud in
             let client = Unmanaged<NGHTTP2TestClient>.fromOpaque(ud!).takeUnretainedValue()
             let hd = frame!.pointee.hd
+            client.frameLog.append((hd.type, hd.flags, hd.stream_id))
             switch UInt32(hd.type) {
             case NGHTTP2_HEADERS.rawValue:
                 var response = client.responses[hd.stream_id, default: Response()]
