@@ -239,6 +239,31 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    @Test func randomBytesNeverBreakTheServer() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { server, port in
+            var generator = SystemRandomNumberGenerator()
+            for round in 0..<60 {
+                let fd = try NGHTTP2TestClient.connect(port: port)
+                let noise = (0..<Int.random(in: 1...4000, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                // Half the rounds look like HTTP/2 (preface, then a valid-looking frame header).
+                let prefix: [UInt8] = round % 2 == 0 ? Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 0, 4, 0, 0, 0, 0, 0] : []
+                let bytes = prefix + noise
+                _ = send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL))
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                _ = recv(fd, &buffer, buffer.count, 0)
+                close(fd)
+            }
+            let client = try NGHTTP2TestClient(port: port)
+            #expect(client.fetch(path: "/info")?.status == 200)
+            var waited = 0
+            while server.connectionCount > 1 && waited < 150 {
+                try await Task.sleep(for: .milliseconds(20))
+                waited += 1
+            }
+            #expect(server.connectionCount <= 1)
+        }
+    }
+
     @Test func idleConnectionIsClosed() async throws {
         try await withServer({ $0.idleTimeout = .milliseconds(200) }, handler: TestRoutes(recorder: Recorder())) { _, port in
             let client = try NGHTTP2TestClient(port: port)
