@@ -84,14 +84,24 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
             let body = HTTPRequestBody(eventLoop: context.eventLoop, flow: exchange, finished: false)
             exchange.body = body
             self.current = exchange
+            if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+                // The client waits for this before sending the body; flow control still
+                // applies through our reads, so agreeing at once is safe.
+                context.writeAndFlush(
+                    self.wrapOutboundOut(.head(HTTPResponseHead1(version: head.version, status: .continue))), promise: nil)
+            }
             self.handler.handle(request, body: body, responder: HTTPResponder(exchange, eventLoop: context.eventLoop))
         case .body(let chunk):
+            // After an early response the rest of the body is read and dropped (the connection
+            // then closes): holding reads would leave both sides waiting.
             guard let exchange = self.current, let body = exchange.body else { return }
-            self.unconsumed += chunk.readableBytes
-            if body.receivedBytes + chunk.readableBytes > self.settings.maxRequestBodySize {
+            exchange.requestBytes += chunk.readableBytes
+            if exchange.requestBytes > self.settings.maxRequestBodySize {
                 exchange.rejectOversizedBody(limit: self.settings.maxRequestBodySize)
                 return
             }
+            guard !exchange.responseEnded else { return }
+            self.unconsumed += chunk.readableBytes
             body.receive(chunk)
         case .end(let trailers):
             guard let exchange = self.current else { return }
@@ -132,6 +142,16 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
     func consumed(_ bytes: Int) {
         self.unconsumed -= bytes
         if self.readHeld && self.unconsumed <= self.settings.http1BodyBufferSize / 2, let context = self.context {
+            self.readHeld = false
+            context.read()
+        }
+    }
+
+    /// The response ended before the request body: drop what the handler left unread.
+    func responseEndedEarly(_ exchange: HTTP1Exchange) {
+        exchange.body?.fail(HTTPStreamError(code: .aborted, message: "response completed before the request body"))
+        self.unconsumed = 0
+        if self.readHeld, let context = self.context {
             self.readHeld = false
             context.read()
         }

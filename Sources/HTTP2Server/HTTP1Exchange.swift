@@ -9,6 +9,7 @@ final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl {
     var keepAlive: Bool
     var body: HTTPRequestBody?
     var requestEnded = false
+    var requestBytes = 0
     var responseStarted = false
     var responseEnded = false
     private var closed = false
@@ -92,9 +93,9 @@ final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl {
         }
         connection.write(.end(headers), flush: true, promise: promise)
         if !self.requestEnded {
-            // Answered before the whole body arrived: we cannot know where the next request
-            // starts without reading the rest, so this connection ends with this exchange.
-            self.keepAlive = false
+            // Answered before the whole body arrived: the rest is read and dropped so the
+            // next request on this connection can be parsed.
+            connection.responseEndedEarly(self)
         }
         connection.finishIfDone(self)
     }

@@ -39,8 +39,6 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
     var events: [Event] = []
     private var processing: [Event] = []
     var completedPromises: [EventLoopPromise<Void>] = []
-    /// Streams to reset once their response went out (see `rejectOversizedBody`).
-    var streamsAwaitingReset = 0
     private var inReadBatch = false
     private var flushing = false
     private var processingEvents = false
@@ -234,10 +232,6 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
             stream.body?.finish(trailers: stream.trailers)
         case .closed(let stream, let errorCode):
             self.streams.removeValue(forKey: stream.id)
-            if stream.resetAfterResponse {
-                stream.resetAfterResponse = false
-                self.streamsAwaitingReset -= 1
-            }
             if stream.unconsumed > 0, let session = self.session {
                 // A closed stream's unread bytes still hold connection window; give it back.
                 nghttp2_session_consume_connection(session, stream.unconsumed)
@@ -254,8 +248,9 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
             stream.responseFinished = true
             self.submitResponse(stream, head: HTTPResponseHead(status: 431), withBody: false)
         case .responseSent(let stream):
-            self.streamsAwaitingReset -= 1
-            if !stream.closed { self.resetStream(stream, errorCode: 0) }
+            // Complete response, request still open: RFC 9113 §8.1 lets us stop the upload
+            // with RST_STREAM(NO_ERROR) instead of holding (or reading) the rest.
+            if !stream.closed && !stream.requestEnded { self.resetStream(stream, errorCode: 0) }
         case .untrackedData(let id, let length):
             if let session = self.session { nghttp2_session_consume(session, id, length) }
         case .pingAck:
@@ -263,20 +258,17 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// 413 when the handler has not answered yet, then RST_STREAM(NO_ERROR) so the client
-    /// stops sending; the handler sees `.bodyTooLarge`.
+    /// 413 when the handler has not answered yet (the reset follows once it is sent, see
+    /// `.responseSent`: submitted now, RST_STREAM would overtake it and nghttp2 would drop
+    /// the 413); otherwise RST_STREAM(NO_ERROR) at once. The handler sees `.bodyTooLarge`.
     private func rejectOversizedBody(_ stream: HTTP2Stream) {
         let error = HTTPStreamError(
             code: .bodyTooLarge, message: "request body exceeds \(self.settings.maxRequestBodySize) bytes")
         stream.localError = error
         stream.body?.fail(error)
         if stream.responseState == .idle {
-            // RST_STREAM submitted now would overtake the 413 and nghttp2 would drop it, so
-            // the reset waits for the response's END_STREAM to be sent (on_frame_send).
             stream.responseState = .ended
             stream.responseFinished = true
-            stream.resetAfterResponse = true
-            self.streamsAwaitingReset += 1
             self.submitResponse(stream, head: HTTPResponseHead(status: 413), withBody: false)
         } else {
             stream.responseState = .ended

@@ -50,8 +50,6 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
     var cancellation: HTTPStreamError?
     /// Set when we reset the stream ourselves, so the close reports our reason.
     var localError: HTTPStreamError?
-    /// Reset with NO_ERROR once the response's END_STREAM is sent (client still sending).
-    var resetAfterResponse = false
 
     init(id: Int32, connection: HTTP2Connection) {
         self.id = id

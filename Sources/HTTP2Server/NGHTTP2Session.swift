@@ -147,14 +147,13 @@ enum NGHTTP2Session {
         return 0
     }
 
+    /// Notes responses that completed while their request is still open (see `.responseSent`).
     static let onFrameSend: nghttp2_on_frame_send_callback = { _, frame, userData in
+        guard let frame, frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 else { return 0 }
         let connection = connection(userData)
-        guard connection.streamsAwaitingReset > 0, let frame,
-            frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0,
-            let stream = connection.streams[frame.pointee.hd.stream_id], stream.resetAfterResponse
-        else { return 0 }
-        stream.resetAfterResponse = false
-        connection.events.append(.responseSent(stream))
+        if let stream = connection.streams[frame.pointee.hd.stream_id], !stream.requestEnded {
+            connection.events.append(.responseSent(stream))
+        }
         return 0
     }
 

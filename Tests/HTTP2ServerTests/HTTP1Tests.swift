@@ -59,6 +59,22 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    @Test func earlyResponseToLargeUploadKeepsConnectionUsable() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            // /ignore answers without reading the body; the upload must still go through (a
+            // stalled server would make the client's send time out) and the next request work.
+            let body = String(repeating: "u", count: 4 << 20)
+            let text = try Self.exchange(
+                port: port,
+                "POST /ignore HTTP/1.1\r\nHost: a\r\nContent-Length: \(4 << 20)\r\n\r\n\(body)"
+                    + "GET /info?again HTTP/1.1\r\nHost: a\r\n\r\n"
+            ) { $0.contains("again") }
+            #expect(text.hasPrefix("HTTP/1.1 200"))
+            #expect(text.contains("ignored"))
+            #expect(text.contains("GET /info?again a http http1 -"))
+        }
+    }
+
     @Test func trailersUseChunkedEncoding() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
             let text = try Self.exchange(port: port, "GET /trailers HTTP/1.1\r\nHost: a\r\n\r\n") { $0.hasSuffix("\r\n\r\n") && $0.contains("grpc-status") }

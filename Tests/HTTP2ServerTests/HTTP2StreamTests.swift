@@ -51,6 +51,20 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    @Test func ignoredBodiesDoNotStarveTheConnectionWindow() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            // 40 × 3 MiB unread bodies: each more than a stream window and together more than
+            // the connection window, so this only completes if the server stops each upload
+            // after answering and gives the unread bytes back.
+            for _ in 0..<40 {
+                let response = client.fetch(method: "POST", path: "/ignore", body: [UInt8](repeating: 2, count: 3 << 20))
+                #expect(response?.bodyString == "ignored")
+            }
+            #expect(client.fetch(path: "/info")?.status == 200)
+        }
+    }
+
     @Test func largeStreamedResponseFromTaskArrivesWithTrailers() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
             let client = try NGHTTP2TestClient(port: port)

@@ -106,6 +106,9 @@ struct TestRoutes: HTTPHandler {
                     recorder.record("big failed: \(error)")
                 }
             }
+        case "/ignore":
+            // Answers without touching the body at all.
+            responder.respond(HTTPResponseHead(status: 200), body: ByteBuffer(string: "ignored"))
         case "/abort":
             body.discard()
             responder.abort("test abort")
