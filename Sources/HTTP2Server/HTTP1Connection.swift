@@ -15,6 +15,7 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
     let settings: HTTP2Server.Configuration
     let handler: any HTTPHandler
     private var context: ChannelHandlerContext?
+    var eventLoop: EventLoop? { self.context?.eventLoop }
     private var current: HTTP1Exchange?
     private var shuttingDown = false
     private var unconsumed = 0

@@ -15,6 +15,7 @@ final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl {
     private var closed = false
     private var cancellation: HTTPStreamError?
     private var cancelHandlers: [(HTTPStreamError) -> Void] = []
+    private var deadlineTimer: Scheduled<Void>?
 
     init(connection: HTTP1Connection, version: HTTPVersion, keepAlive: Bool, isHead: Bool) {
         self.connection = connection
@@ -120,6 +121,16 @@ final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl {
         connection.close()
     }
 
+    func setDeadline(_ deadline: NIODeadline, onExpiry: @escaping () -> Void) {
+        guard !self.closed, let eventLoop = self.connection?.eventLoop else { return }
+        self.deadlineTimer?.cancel()
+        self.deadlineTimer = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
+            guard let self, !self.closed else { return }
+            self.deadlineTimer = nil
+            onExpiry()
+        }
+    }
+
     func onCancel(_ handler: @escaping (HTTPStreamError) -> Void) {
         if let cancellation = self.cancellation {
             handler(cancellation)
@@ -131,6 +142,8 @@ final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl {
     func didClose(error: HTTPStreamError?) {
         guard !self.closed else { return }
         self.closed = true
+        self.deadlineTimer?.cancel()
+        self.deadlineTimer = nil
         self.connection = nil
         if let error, !self.responseEnded || !self.requestEnded {
             self.body?.fail(error)

@@ -34,6 +34,7 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
     let handler: any HTTPHandler
     private(set) var session: OpaquePointer?
     private var context: ChannelHandlerContext?
+    var eventLoop: EventLoop? { self.context?.eventLoop }
     private var remoteAddress: SocketAddress?
     var streams: [Int32: HTTP2Stream] = [:]
     var events: [Event] = []

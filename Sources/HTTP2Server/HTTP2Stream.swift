@@ -46,6 +46,7 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
     var writePromises: [(threshold: Int, promise: EventLoopPromise<Void>)] = []
     var endPromise: EventLoopPromise<Void>?
     var cancelHandlers: [(HTTPStreamError) -> Void] = []
+    var deadlineTimer: Scheduled<Void>?
     var closed = false
     var cancellation: HTTPStreamError?
     /// Set when we reset the stream ourselves, so the close reports our reason.
@@ -136,6 +137,16 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
         connection.resetStream(self, errorCode: 8)  // CANCEL
     }
 
+    func setDeadline(_ deadline: NIODeadline, onExpiry: @escaping () -> Void) {
+        guard !self.closed, let eventLoop = self.connection?.eventLoop else { return }
+        self.deadlineTimer?.cancel()
+        self.deadlineTimer = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
+            guard let self, !self.closed else { return }
+            self.deadlineTimer = nil
+            onExpiry()
+        }
+    }
+
     func onCancel(_ handler: @escaping (HTTPStreamError) -> Void) {
         if let cancellation = self.cancellation {
             handler(cancellation)
@@ -157,6 +168,8 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
     func didClose(error: HTTPStreamError?) {
         guard !self.closed else { return }
         self.closed = true
+        self.deadlineTimer?.cancel()
+        self.deadlineTimer = nil
         self.connection = nil
         self.outbound = []
         self.outboundHead = 0

@@ -181,6 +181,19 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    @Test func deadlineFiresOnlyWhileTheStreamIsOpen() async throws {
+        let recorder = Recorder()
+        try await withServer(handler: TestRoutes(recorder: recorder)) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            let slow = try #require(client.fetch(path: "/deadline"))
+            #expect(slow.headers.contains { $0 == ("grpc-status", "4") })
+            let fast = try #require(client.fetch(path: "/deadline?fast"))
+            #expect(fast.headers.contains { $0 == ("grpc-status", "0") })
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(recorder.all == ["deadline fired /deadline"])
+        }
+    }
+
     @Test func pingIsAcknowledged() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
             let client = try NGHTTP2TestClient(port: port)

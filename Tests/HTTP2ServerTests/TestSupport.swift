@@ -106,6 +106,16 @@ struct TestRoutes: HTTPHandler {
                     recorder.record("big failed: \(error)")
                 }
             }
+        case "/deadline":
+            // Answers Trailers-Only "deadline exceeded" after 100 ms unless /deadline?fast.
+            body.discard()
+            responder.setDeadline(.now() + .milliseconds(100)) {
+                recorder.record("deadline fired \(request.path)")
+                responder.respond(HTTPResponseHead(status: 200, headers: ["grpc-status": "4"]))
+            }
+            if request.path.hasSuffix("fast") {
+                responder.respond(HTTPResponseHead(status: 200, headers: ["grpc-status": "0"]))
+            }
         case "/ignore":
             // Answers without touching the body at all.
             responder.respond(HTTPResponseHead(status: 200), body: ByteBuffer(string: "ignored"))
