@@ -33,20 +33,20 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
     let settings: HTTP2Server.Configuration
     let handler: any HTTPHandler
     private(set) var session: OpaquePointer?
-    private var context: ChannelHandlerContext?
+    var context: ChannelHandlerContext?
     var eventLoop: EventLoop? { self.context?.eventLoop }
-    private var remoteAddress: SocketAddress?
+    var remoteAddress: SocketAddress?
     var streams: [Int32: HTTP2Stream] = [:]
     var events: [Event] = []
-    private var processing: [Event] = []
+    var processing: [Event] = []
     var completedPromises: [EventLoopPromise<Void>] = []
     private var inReadBatch = false
     private var flushing = false
-    private var processingEvents = false
+    var processingEvents = false
     private var needsFlush = false
     private var readHeld = false
     private var closing = false
-    private var shutdownState = ShutdownState.running
+    var shutdownState = ShutdownState.running
 
     private var upgrade: H2CUpgrade?
 
@@ -184,143 +184,6 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
         self.closeConnection()
     }
 
-    // MARK: Dispatch
-
-    /// Acts on what the callbacks recorded. Runs outside nghttp2 calls, so handler code may
-    /// submit responses freely.
-    func processEvents() {
-        guard !self.processingEvents else { return }
-        self.processingEvents = true
-        defer { self.processingEvents = false }
-        while !self.events.isEmpty {
-            swap(&self.events, &self.processing)
-            for event in self.processing {
-                self.dispatch(event)
-            }
-            self.processing.removeAll(keepingCapacity: true)
-        }
-    }
-
-    private func dispatch(_ event: Event) {
-        switch event {
-        case .head(let stream):
-            guard !stream.closed, let context = self.context else { return }
-            let head = HTTPRequestHead(
-                method: stream.method,
-                path: stream.path,
-                authority: stream.authority ?? stream.headers["host"],
-                scheme: stream.scheme,
-                headers: stream.headers,
-                remoteAddress: self.remoteAddress,
-                wireProtocol: .http2
-            )
-            stream.headers = HTTPFields()
-            let body = HTTPRequestBody(eventLoop: context.eventLoop, flow: stream, finished: stream.endStreamOnHeaders)
-            stream.body = body
-            self.handler.handle(head, body: body, responder: HTTPResponder(stream, eventLoop: context.eventLoop))
-        case .data(let stream, let chunk):
-            guard let body = stream.body, !stream.closed, stream.localError == nil else {
-                stream.bodyConsumed(chunk.readableBytes)
-                return
-            }
-            if body.receivedBytes + chunk.readableBytes > self.settings.maxRequestBodySize {
-                stream.bodyConsumed(chunk.readableBytes)
-                self.rejectOversizedBody(stream)
-            } else {
-                body.receive(chunk)
-            }
-        case .end(let stream):
-            stream.body?.finish(trailers: stream.trailers)
-        case .closed(let stream, let errorCode):
-            self.streams.removeValue(forKey: stream.id)
-            if stream.unconsumed > 0, let session = self.session {
-                // A closed stream's unread bytes still hold connection window; give it back.
-                nghttp2_session_consume_connection(session, stream.unconsumed)
-                stream.unconsumed = 0
-            }
-            var error = stream.localError
-            if error == nil && errorCode != 0 {
-                error = HTTPStreamError(code: .resetByClient, message: "stream \(stream.id) reset", http2ErrorCode: errorCode)
-            }
-            stream.didClose(error: error)
-        case .headersTooLarge(let stream):
-            guard !stream.closed else { return }
-            stream.responseState = .ended
-            stream.responseFinished = true
-            self.submitResponse(stream, head: HTTPResponseHead(status: 431), withBody: false)
-        case .responseSent(let stream):
-            // Complete response, request still open: RFC 9113 §8.1 lets us stop the upload
-            // with RST_STREAM(NO_ERROR) instead of holding (or reading) the rest.
-            if !stream.closed && !stream.requestEnded { self.resetStream(stream, errorCode: 0) }
-        case .untrackedData(let id, let length):
-            if let session = self.session { nghttp2_session_consume(session, id, length) }
-        case .pingAck:
-            if self.shutdownState == .noticeSent { self.sendFinalGoaway() }
-        }
-    }
-
-    /// 413 when the handler has not answered yet (the reset follows once it is sent, see
-    /// `.responseSent`: submitted now, RST_STREAM would overtake it and nghttp2 would drop
-    /// the 413); otherwise RST_STREAM(NO_ERROR) at once. The handler sees `.bodyTooLarge`.
-    private func rejectOversizedBody(_ stream: HTTP2Stream) {
-        let error = HTTPStreamError(
-            code: .bodyTooLarge, message: "request body exceeds \(self.settings.maxRequestBodySize) bytes")
-        stream.localError = error
-        stream.body?.fail(error)
-        if stream.responseState == .idle {
-            stream.responseState = .ended
-            stream.responseFinished = true
-            self.submitResponse(stream, head: HTTPResponseHead(status: 413), withBody: false)
-        } else {
-            stream.responseState = .ended
-            self.resetStream(stream, errorCode: 0)
-        }
-    }
-
-    // MARK: Called by streams (on the event loop, never from inside an nghttp2 callback)
-
-    func submitResponse(_ stream: HTTP2Stream, head: HTTPResponseHead, withBody: Bool) {
-        guard let session = self.session else { return }
-        let rv: Int32
-        if withBody {
-            var provider = nghttp2_data_provider()
-            provider.read_callback = NGHTTP2Session.dataSourceRead
-            rv = NGHTTP2Session.withNameValues(status: head.status, fields: head.headers) { nva, count in
-                nghttp2_submit_response(session, stream.id, nva, count, &provider)
-            }
-        } else {
-            rv = NGHTTP2Session.withNameValues(status: head.status, fields: head.headers) { nva, count in
-                nghttp2_submit_response(session, stream.id, nva, count, nil)
-            }
-        }
-        if rv != 0 {
-            self.log("nghttp2_submit_response(stream \(stream.id)) failed: \(NGHTTP2Session.errorString(Int(rv)))")
-            self.resetStream(stream, errorCode: 2)  // INTERNAL_ERROR
-        }
-        self.scheduleFlush()
-    }
-
-    func resume(_ stream: HTTP2Stream) {
-        guard let session = self.session else { return }
-        if stream.deferred {
-            stream.deferred = false
-            nghttp2_session_resume_data(session, stream.id)
-        }
-        self.scheduleFlush()
-    }
-
-    func resetStream(_ stream: HTTP2Stream, errorCode: UInt32) {
-        guard let session = self.session else { return }
-        nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), stream.id, errorCode)
-        self.scheduleFlush()
-    }
-
-    func consume(stream: HTTP2Stream, bytes: Int) {
-        guard let session = self.session else { return }
-        nghttp2_session_consume(session, stream.id, bytes)
-        self.scheduleFlush()
-    }
-
     // MARK: Output
 
     /// Drains now unless a read batch, a drain, or event dispatch is under way — those flush
@@ -381,7 +244,7 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Closes our side first and the socket a little later: closing at once with client bytes
     /// still unread would make the kernel send RST, and the client could lose our GOAWAY.
-    private func closeConnection() {
+    func closeConnection() {
         guard !self.closing, let context = self.context else { return }
         self.closing = true
         context.close(mode: .output, promise: nil)
@@ -406,7 +269,7 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
         self.scheduleFlush()
     }
 
-    private func sendFinalGoaway() {
+    func sendFinalGoaway() {
         guard self.shutdownState == .noticeSent, let session = self.session else { return }
         self.shutdownState = .finalGoawaySent
         nghttp2_submit_goaway(
