@@ -165,6 +165,13 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    @Test func headerInjectionIsNotWritten() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let text = try Self.exchange(port: port, "GET /inject HTTP/1.1\r\nHost: a\r\n\r\n") { _ in false }
+            #expect(!text.lowercased().contains("set-cookie: pwned"))
+        }
+    }
+
     @Test func garbageGets400AndServerSurvives() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
             let text = try Self.exchange(port: port, "\u{01}\u{02} nonsense \r\n\r\n") { _ in false }

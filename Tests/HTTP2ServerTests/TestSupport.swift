@@ -116,6 +116,9 @@ struct TestRoutes: HTTPHandler {
             if request.path.hasSuffix("fast") {
                 responder.respond(HTTPResponseHead(status: 200, headers: ["grpc-status": "0"]))
             }
+        case "/inject":
+            body.discard()
+            responder.respond(HTTPResponseHead(status: 200, headers: ["x-evil": "a\r\nset-cookie: pwned"]), body: ByteBuffer(string: "x"))
         case "/ignore":
             // Answers without touching the body at all.
             responder.respond(HTTPResponseHead(status: 200), body: ByteBuffer(string: "ignored"))
