@@ -36,8 +36,7 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
     var responseState = ResponseState.idle
     /// True once END_STREAM is on its way (EOF returned or a body-less response submitted).
     var responseFinished = false
-    var outbound: [ByteBuffer] = []
-    var outboundHead = 0
+    var outbound = ByteBufferQueue()
     var outboundEnded = false
     var outboundTrailers: HTTPFields?
     var deferred = false
@@ -57,7 +56,7 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
         self.connection = connection
     }
 
-    var hasPendingOutbound: Bool { self.outboundHead < self.outbound.count }
+    var hasPendingOutbound: Bool { !self.outbound.isEmpty }
 
     // MARK: HTTPBodyFlowControl
 
@@ -171,8 +170,7 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
         self.deadlineTimer?.cancel()
         self.deadlineTimer = nil
         self.connection = nil
-        self.outbound = []
-        self.outboundHead = 0
+        self.outbound.removeAll()
         let failure = error ?? HTTPStreamError(code: .connectionClosed, message: "stream closed before the response completed")
         for (_, promise) in self.writePromises { promise.fail(failure) }
         self.writePromises = []

@@ -99,6 +99,7 @@ enum NGHTTP2Session {
             default: break  // :protocol (extended CONNECT) is not supported
             }
         } else {
+            if stream.headers.isEmpty { stream.headers.reserveCapacity(8) }
             stream.headers.appendLowercased(name: String(decoding: nameBytes, as: UTF8.self), value: valueString)
         }
         return 0
@@ -172,24 +173,7 @@ enum NGHTTP2Session {
         guard let stream = connection.streams[streamID], let buffer, let flags else {
             return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
         }
-        var written = 0
-        while written < length && stream.outboundHead < stream.outbound.count {
-            let available = stream.outbound[stream.outboundHead].readableBytes
-            let n = Swift.min(length - written, available)
-            stream.outbound[stream.outboundHead].withUnsafeReadableBytes { source in
-                UnsafeMutableRawPointer(buffer + written).copyMemory(from: source.baseAddress!, byteCount: n)
-            }
-            written += n
-            if n == available {
-                stream.outboundHead += 1
-            } else {
-                stream.outbound[stream.outboundHead].moveReaderIndex(forwardBy: n)
-            }
-        }
-        if stream.outboundHead == stream.outbound.count && stream.outboundHead > 0 {
-            stream.outbound.removeAll(keepingCapacity: true)
-            stream.outboundHead = 0
-        }
+        let written = stream.outbound.copy(into: buffer, length: length)
         if written > 0 { stream.noteSent(written, into: &connection.completedPromises) }
         if !stream.hasPendingOutbound && stream.outboundEnded {
             stream.responseFinished = true

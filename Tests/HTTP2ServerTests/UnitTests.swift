@@ -25,6 +25,25 @@ extension AllHTTP2ServerTests {
             #expect(H2CUpgrader.base64URLDecode(text) == expected)
         }
 
+        @Test(arguments: [[5], [1, 1, 1], [0, 7, 3], [16, 16, 16, 1]], [1, 4, 100])
+        func byteBufferQueueCopiesAcrossChunksInOrder(chunkSizes: [Int], step: Int) {
+            var queue = ByteBufferQueue()
+            var expected: [UInt8] = []
+            var next: UInt8 = 0
+            for size in chunkSizes {
+                let bytes = (0..<size).map { _ in next &+= 1; return next }
+                expected += bytes
+                queue.append(ByteBuffer(bytes: bytes))
+            }
+            var out: [UInt8] = []
+            var scratch = [UInt8](repeating: 0, count: step)
+            while !queue.isEmpty {
+                let n = scratch.withUnsafeMutableBytes { queue.copy(into: $0.baseAddress!, length: step) }
+                out += scratch[0..<n]
+            }
+            #expect(out == expected)
+        }
+
         @Test func base64URLRejectsForeignCharacters() {
             #expect(H2CUpgrader.base64URLDecode("AA*A") == nil)
         }
