@@ -201,6 +201,11 @@ enum NGHTTP2Session {
     /// Connection-specific fields are illegal in HTTP/2 (RFC 9113 §8.2.2); a handler shared with
     /// HTTP/1.1 may set them, so they are dropped here rather than failing the stream.
     static func isConnectionSpecific(_ name: String) -> Bool {
+        // Length first: almost every name is ruled out without a string comparison.
+        switch name.utf8.count {
+        case 7, 10, 16, 17: break
+        default: return false
+        }
         switch name {
         case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade": return true
         default: return false
@@ -224,11 +229,12 @@ enum NGHTTP2Session {
                 var index = 0
                 func copy(_ string: String) -> (UnsafeMutablePointer<UInt8>, Int) {
                     let start = bytes.baseAddress! + offset
-                    var n = 0
-                    for byte in string.utf8 {
-                        bytes[offset + n] = byte
-                        n += 1
-                    }
+                    let n =
+                        string.utf8.withContiguousStorageIfAvailable { utf8 in
+                            if let base = utf8.baseAddress, utf8.count > 0 { start.update(from: base, count: utf8.count) }
+                            return utf8.count
+                        }
+                        ?? UnsafeMutableBufferPointer(start: start, count: byteCount - offset).initialize(from: string.utf8).1
                     offset += n
                     return (start, n)
                 }

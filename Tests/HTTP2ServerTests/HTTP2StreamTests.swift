@@ -14,6 +14,9 @@ extension AllHTTP2ServerTests {
             #expect(response.status == 200)
             #expect(response.bodyString == "GET /info?x=1 localhost http http2 Value")
             #expect(response.headers.contains { $0 == ("content-type", "text/plain") })
+            #expect(response.headers.contains { $0 == ("x-empty", "") })
+            // Connection-specific fields are illegal in HTTP/2 and must have been dropped.
+            #expect(!response.headers.contains { $0.0 == "connection" })
         }
     }
 

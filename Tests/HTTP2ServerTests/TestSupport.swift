@@ -40,7 +40,9 @@ struct TestRoutes: HTTPHandler {
         case "/info":
             body.discard()
             let text = "\(request.method) \(request.path) \(request.authority ?? "-") \(request.scheme) \(request.wireProtocol) \(request.headers["x-custom"] ?? "-")"
-            responder.respond(HTTPResponseHead(status: 200, headers: ["content-type": "text/plain"]), body: ByteBuffer(string: text))
+            responder.respond(
+                HTTPResponseHead(status: 200, headers: ["content-type": "text/plain", "x-empty": "", "connection": "keep-alive"]),
+                body: ByteBuffer(string: text))
         case "/echo":
             var chunks = 0
             var collected = ByteBuffer()
