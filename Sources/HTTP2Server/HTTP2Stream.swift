@@ -7,6 +7,8 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
         case idle
         /// Head submitted with a data provider; body chunks may follow.
         case streaming
+        /// Head of a response to HEAD sent with END_STREAM; body calls are accepted and dropped.
+        case headOnly
         /// Nothing more will be accepted from the handler.
         case ended
     }
@@ -68,9 +70,17 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
 
     // MARK: HTTPResponseSink
 
+    /// Responses to HEAD carry no body (RFC 9110 §9.3.2): one HEADERS frame with END_STREAM.
+    var isHeadRequest: Bool { self.method == "HEAD" }
+
     func respond(_ head: HTTPResponseHead, body: ByteBuffer?, trailers: HTTPFields?) {
         guard self.responseState == .idle, !self.closed, let connection = self.connection else { return }
         self.responseState = .ended
+        if self.isHeadRequest {
+            self.responseFinished = true
+            connection.submitResponse(self, head: head, withBody: false)
+            return
+        }
         if let body, body.readableBytes > 0 {
             self.outbound.append(body)
             self.bytesQueued += body.readableBytes
@@ -86,11 +96,21 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
 
     func sendHead(_ head: HTTPResponseHead) {
         guard self.responseState == .idle, !self.closed, let connection = self.connection else { return }
+        if self.isHeadRequest {
+            self.responseState = .headOnly
+            self.responseFinished = true
+            connection.submitResponse(self, head: head, withBody: false)
+            return
+        }
         self.responseState = .streaming
         connection.submitResponse(self, head: head, withBody: true)
     }
 
     func sendBody(_ chunk: ByteBuffer, promise: EventLoopPromise<Void>?) {
+        if self.responseState == .headOnly {
+            promise?.succeed(())
+            return
+        }
         guard self.responseState == .streaming, !self.closed, let connection = self.connection else {
             promise?.fail(self.cancellation ?? HTTPStreamError(code: .aborted, message: "body sent outside a streamed response"))
             return
@@ -124,6 +144,9 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
             self.outboundTrailers = trailers
             self.endPromise = promise
             connection.resume(self)
+        case .headOnly:
+            self.responseState = .ended
+            promise?.succeed(())
         case .ended:
             promise?.fail(HTTPStreamError(code: .aborted, message: "response already ended"))
         }

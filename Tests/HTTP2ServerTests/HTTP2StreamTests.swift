@@ -78,6 +78,18 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    @Test(arguments: ["/info", "/trailers"])
+    func headRequestsGetHeadersOnly(path: String) async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            let response = try #require(client.fetch(method: "HEAD", path: path))
+            #expect(response.status == 200)
+            #expect(response.endStreamOnFirstHeaders)
+            #expect(response.dataFrames == 0)
+            #expect(response.errorCode == 0)
+        }
+    }
+
     @Test func trailersOnlyIsOneHeadersFrameWithEndStream() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
             let client = try NGHTTP2TestClient(port: port)
