@@ -198,12 +198,14 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Pulls everything nghttp2 wants to send into one buffer, writes and flushes it once.
     func flush() {
-        guard let session = self.session, let context = self.context, !self.flushing else { return }
+        guard self.session != nil, let context = self.context, !self.flushing else { return }
         self.flushing = true
         self.needsFlush = false
         var wrote = false
         var rounds = 0
-        repeat {
+        // The session is re-read each round: user code runs in between (promises, handlers)
+        // and a synchronous channel close would have deleted it.
+        while let session = self.session, rounds < 64 {
             rounds += 1
             var out: ByteBuffer?
             while context.channel.isWritable || out == nil {
@@ -232,11 +234,17 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
             self.flushing = false
             self.processEvents()
             self.flushing = true
-        } while (self.needsFlush || !self.events.isEmpty
-            || (nghttp2_session_want_write(session) != 0 && context.channel.isWritable)) && rounds < 64
+            guard let session = self.session else { break }
+            let more = self.needsFlush || !self.events.isEmpty
+                || (nghttp2_session_want_write(session) != 0 && context.channel.isWritable)
+            self.needsFlush = false
+            if !more { break }
+        }
         self.needsFlush = false
         self.flushing = false
         if wrote { context.flush() }
+        // Flushing may have failed and closed the channel synchronously, deleting the session.
+        guard let session = self.session else { return }
         if nghttp2_session_want_read(session) == 0 && nghttp2_session_want_write(session) == 0 {
             self.closeConnection()
         }
