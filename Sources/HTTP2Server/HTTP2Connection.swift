@@ -47,6 +47,9 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
     private var readHeld = false
     private var closing = false
     var shutdownState = ShutdownState.running
+    /// Set when a stream opens; cleared by each idle check.
+    var streamOpenedSinceIdleCheck = false
+    private var idleCheck: Scheduled<Void>?
 
     private var upgrade: H2CUpgrade?
 
@@ -72,7 +75,23 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
             self.upgrade = nil
             self.startUpgradedStream(upgrade)
         }
+        self.scheduleIdleCheck()
         self.scheduleFlush()
+    }
+
+    /// Closes (GOAWAY) a connection that had no open stream and opened none for a whole
+    /// `idleTimeout`, however many PINGs it sends.
+    private func scheduleIdleCheck() {
+        guard let context = self.context else { return }
+        self.idleCheck = context.eventLoop.assumeIsolated().scheduleTask(in: self.settings.idleTimeout) {
+            guard self.session != nil, !self.closing else { return }
+            if self.streams.isEmpty && !self.streamOpenedSinceIdleCheck {
+                self.goAwayAndClose()
+            } else {
+                self.streamOpenedSinceIdleCheck = false
+                self.scheduleIdleCheck()
+            }
+        }
     }
 
     /// After `Upgrade: h2c` the HTTP/1.1 request is stream 1, already half-closed (remote).
@@ -111,6 +130,8 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Cancels every open stream and deletes the session (releasing its reference to us).
     private func tearDown(_ error: HTTPStreamError) {
+        self.idleCheck?.cancel()
+        self.idleCheck = nil
         let open = self.streams
         self.streams = [:]
         self.events = []
@@ -173,9 +194,9 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is HTTP2Server.GracefulShutdownEvent {
             self.beginGracefulShutdown()
-        } else if event is IdleStateHandler.IdleStateEvent {
-            if self.streams.isEmpty { self.goAwayAndClose() }
         }
+        // IdleStateHandler events are ignored here: PINGs and SETTINGS count as traffic for
+        // it, so HTTP/2 uses its own stream-based idle check (`checkIdle`).
         context.fireUserInboundEventTriggered(event)
     }
 

@@ -70,6 +70,7 @@ enum NGHTTP2Session {
         let connection = connection(userData)
         let id = frame.pointee.hd.stream_id
         connection.streams[id] = HTTP2Stream(id: id, connection: connection)
+        connection.streamOpenedSinceIdleCheck = true
         return 0
     }
 

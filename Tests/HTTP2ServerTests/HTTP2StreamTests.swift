@@ -306,6 +306,20 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    @Test func pingsDoNotKeepAnIdleConnectionOpen() async throws {
+        try await withServer({ $0.idleTimeout = .milliseconds(300) }, handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            let start = Date()
+            while !client.peerClosed && Date().timeIntervalSince(start) < 3 {
+                client.ping()
+                client.pump(timeout: 0.1) { false }
+            }
+            #expect(client.peerClosed)
+            #expect(client.goaways.count == 1)
+            #expect(Date().timeIntervalSince(start) < 2)
+        }
+    }
+
     @Test func idleConnectionIsClosed() async throws {
         try await withServer({ $0.idleTimeout = .milliseconds(200) }, handler: TestRoutes(recorder: Recorder())) { _, port in
             let client = try NGHTTP2TestClient(port: port)
