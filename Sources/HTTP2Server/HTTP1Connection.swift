@@ -21,6 +21,7 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
     private var unconsumed = 0
     private var readHeld = false
     private var headTimer: Scheduled<Void>?
+    private var lastResponseEnd: EventLoopFuture<Void>?
 
     init(settings: HTTP2Server.Configuration, handler: any HTTPHandler) {
         self.settings = settings
@@ -112,7 +113,7 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
                 fields = HTTPFields(trailers.map { ($0.name, $0.value) })
             }
             exchange.body?.finish(trailers: fields)
-            self.finishIfDone(exchange)
+            if self.finishIfDone(exchange) { self.closeAfterResponse() }
         }
     }
 
@@ -168,8 +169,11 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// An exchange is over when both the request and the response ended.
-    func finishIfDone(_ exchange: HTTP1Exchange) {
-        guard exchange === self.current, exchange.requestEnded, exchange.responseEnded else { return }
+    /// An exchange is over when both the request and the response ended. Returns true when
+    /// the connection must close once the response is out (no keep-alive).
+    @discardableResult
+    func finishIfDone(_ exchange: HTTP1Exchange) -> Bool {
+        guard exchange === self.current, exchange.requestEnded, exchange.responseEnded else { return false }
         self.current = nil
         exchange.didClose(error: nil)
         self.unconsumed = 0
@@ -179,9 +183,32 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
         }
         if exchange.keepAlive {
             self.armHeadTimer()
-        } else {
-            self.context?.close(promise: nil)
+            return false
         }
+        return true
+    }
+
+    /// Writes the end of a response. NIO's pipelining handler may deliver the next pipelined
+    /// request from inside this call, so callers finish their bookkeeping first.
+    func writeEnd(_ trailers: HTTPHeaders?, promise: EventLoopPromise<Void>?) {
+        guard let context = self.context else {
+            promise?.fail(HTTPStreamError(code: .connectionClosed, message: "connection closed"))
+            return
+        }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        if let promise { written.futureResult.cascade(to: promise) }
+        self.lastResponseEnd = written.futureResult
+        context.writeAndFlush(self.wrapOutboundOut(.end(trailers)), promise: written)
+    }
+
+    /// Closes once the last response is on the wire (closing at once could cut it short).
+    func closeAfterResponse() {
+        guard let context = self.context else { return }
+        guard let last = self.lastResponseEnd else {
+            context.close(promise: nil)
+            return
+        }
+        last.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
     func close() {

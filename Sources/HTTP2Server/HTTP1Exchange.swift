@@ -92,13 +92,15 @@ final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl {
         if let trailers {
             headers = HTTPHeaders(trailers.map { ($0.name, $0.value) })
         }
-        connection.write(.end(headers), flush: true, promise: promise)
         if !self.requestEnded {
             // Answered before the whole body arrived: the rest is read and dropped so the
             // next request on this connection can be parsed.
             connection.responseEndedEarly(self)
         }
-        connection.finishIfDone(self)
+        // Bookkeeping before the write: writing `.end` can start the next pipelined exchange.
+        let close = connection.finishIfDone(self)
+        connection.writeEnd(headers, promise: promise)
+        if close { connection.closeAfterResponse() }
     }
 
     func abort(_ error: HTTPStreamError) {
@@ -115,10 +117,10 @@ final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl {
             self.keepAlive = false
             self.responseStarted = true
             connection.write(self.makeHead(HTTPResponseHead(status: 413), contentLength: 0), flush: false, promise: nil)
-            connection.write(.end(nil), flush: true, promise: nil)
+            connection.writeEnd(nil, promise: nil)
         }
         self.didClose(error: error)
-        connection.close()
+        connection.closeAfterResponse()
     }
 
     func setDeadline(_ deadline: NIODeadline, onExpiry: @escaping () -> Void) {

@@ -35,6 +35,21 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    @Test func connectionCloseWinsOverPipelinedFollowers() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            // Connection: close on a pipelined request ends the connection after its response.
+            let request =
+                "GET /info?1 HTTP/1.1\r\nHost: a\r\n\r\n" + "GET /info?2 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+                + "GET /info?3 HTTP/1.1\r\nHost: a\r\n\r\n"
+            let start = Date()
+            let text = try Self.exchange(port: port, request) { _ in false }  // until the server closes
+            #expect(Date().timeIntervalSince(start) < 4)
+            #expect(text.contains("GET /info?1 a"))
+            #expect(text.contains("GET /info?2 a"))
+            #expect(!text.contains("GET /info?3 a"))
+        }
+    }
+
     @Test func chunkedRequestBodyIsEchoed() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
             let request =
