@@ -86,6 +86,13 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
             let body = HTTPRequestBody(eventLoop: context.eventLoop, flow: exchange, finished: false)
             exchange.body = body
             self.current = exchange
+            if let declared = head.headers.first(name: "content-length").flatMap(Int.init),
+                declared > self.settings.maxRequestBodySize
+            {
+                // Refuse before the handler runs and before the client sends the body.
+                exchange.rejectOversizedBody(limit: self.settings.maxRequestBodySize)
+                return
+            }
             if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
                 // The client waits for this before sending the body; flow control still
                 // applies through our reads, so agreeing at once is safe.
@@ -95,7 +102,7 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
             self.handler.handle(request, body: body, responder: HTTPResponder(exchange, eventLoop: context.eventLoop))
         case .body(let chunk):
             // After an early response the rest of the body is read and dropped (the connection
-            // then closes): holding reads would leave both sides waiting.
+            // stays usable): holding reads would leave both sides waiting.
             guard let exchange = self.current, let body = exchange.body else { return }
             exchange.requestBytes += chunk.readableBytes
             if exchange.requestBytes > self.settings.maxRequestBodySize {

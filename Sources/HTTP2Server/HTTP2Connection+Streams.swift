@@ -36,6 +36,15 @@ extension HTTP2Connection {
                 wireProtocol: .http2
             )
             stream.headers = HTTPFields()
+            if let declared = head.headers["content-length"].flatMap(Int.init), declared > self.settings.maxRequestBodySize {
+                // Refuse before the handler runs; the reset follows the 413 (`.responseSent`).
+                stream.localError = HTTPStreamError(
+                    code: .bodyTooLarge, message: "request body exceeds \(self.settings.maxRequestBodySize) bytes")
+                stream.responseState = .ended
+                stream.responseFinished = true
+                self.submitResponse(stream, head: HTTPResponseHead(status: 413), withBody: false)
+                return
+            }
             let body = HTTPRequestBody(eventLoop: context.eventLoop, flow: stream, finished: stream.endStreamOnHeaders)
             stream.body = body
             self.handler.handle(head, body: body, responder: HTTPResponder(stream, eventLoop: context.eventLoop))

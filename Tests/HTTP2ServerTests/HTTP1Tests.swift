@@ -114,6 +114,9 @@ extension AllHTTP2ServerTests {
             let body = String(repeating: "b", count: 5000)
             let tooLong = try Self.exchange(port: port, "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n\(body)") { _ in false }
             #expect(tooLong.hasPrefix("HTTP/1.1 413"))
+            let chunked = "5\r\nhello\r\n" + String(repeating: "400\r\n" + String(repeating: "c", count: 1024) + "\r\n", count: 2) + "0\r\n\r\n"
+            let tooLongChunked = try Self.exchange(port: port, "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n\(chunked)") { _ in false }
+            #expect(tooLongChunked.hasPrefix("HTTP/1.1 413"))
         }
     }
 

@@ -193,6 +193,11 @@ extension AllHTTP2ServerTests {
             #expect(response.status == 413, "\(client.frameLog) \(response)")
             #expect(recorder.waitFor { $0 == "cancelled: bodyTooLarge" })
             #expect(client.fetch(path: "/info")?.status == 200)
+            // A declared content-length over the limit is refused before the handler runs.
+            let declared = try #require(client.fetch(
+                method: "POST", path: "/hold", headers: [("content-length", "50000")], body: [UInt8](repeating: 1, count: 50_000)))
+            #expect(declared.status == 413)
+            #expect(recorder.all.filter { $0.hasPrefix("cancelled") }.count == 1)
         }
     }
 
