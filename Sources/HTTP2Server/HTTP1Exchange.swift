@@ -34,7 +34,8 @@ final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl {
         for field in head.headers {
             headers.add(name: field.name, value: field.value)
         }
-        if let contentLength, !headers.contains(name: "content-length") {
+        let bodyless = head.status < 200 || head.status == 204 || head.status == 304  // RFC 9110 §8.6
+        if let contentLength, !bodyless, !headers.contains(name: "content-length") {
             headers.add(name: "content-length", value: String(contentLength))
         }
         if !self.keepAlive {
