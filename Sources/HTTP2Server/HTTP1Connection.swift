@@ -124,6 +124,14 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// Parse errors (after NIO's error handler answered 400), invalid response headers, I/O
+    /// errors: the connection cannot continue, so it closes and the handler is told.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.settings.logger?("HTTP/1.1 connection error: \(error)")
+        self.failCurrent(HTTPStreamError(code: .connectionClosed, message: "connection error: \(error)"))
+        context.close(promise: nil)
+    }
+
     func read(context: ChannelHandlerContext) {
         if self.unconsumed > self.settings.http1BodyBufferSize {
             self.readHeld = true

@@ -185,15 +185,19 @@ extension AllHTTP2ServerTests {
 
     @Test func headerInjectionIsNotWritten() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let start = Date()
             let text = try Self.exchange(port: port, "GET /inject HTTP/1.1\r\nHost: a\r\n\r\n") { _ in false }
             #expect(!text.lowercased().contains("set-cookie: pwned"))
+            #expect(Date().timeIntervalSince(start) < 2, "the connection must close after the failed write")
         }
     }
 
     @Test func garbageGets400AndServerSurvives() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let start = Date()
             let text = try Self.exchange(port: port, "\u{01}\u{02} nonsense \r\n\r\n") { _ in false }
             #expect(text.hasPrefix("HTTP/1.1 400"))
+            #expect(Date().timeIntervalSince(start) < 2, "the connection must close after a parse error")
             let ok = try Self.exchange(port: port, "GET /info HTTP/1.1\r\nHost: a\r\n\r\n") { $0.contains("http1") }
             #expect(ok.hasPrefix("HTTP/1.1 200"))
         }
