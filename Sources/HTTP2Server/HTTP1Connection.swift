@@ -127,6 +127,8 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
     /// Parse errors (after NIO's error handler answered 400), invalid response headers, I/O
     /// errors: the connection cannot continue, so it closes and the handler is told.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A declined h2c upgrade is reported as an error but the request carries on as HTTP/1.1.
+        if error is H2CUpgrader.Refused { return }
         self.settings.logger?("HTTP/1.1 connection error: \(error)")
         self.failCurrent(HTTPStreamError(code: .connectionClosed, message: "connection error: \(error)"))
         context.close(promise: nil)
