@@ -79,6 +79,17 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
         self.scheduleFlush()
     }
 
+    /// True when some stream's request header block has been arriving for more than a whole
+    /// idle period (a slowloris trickling HEADERS keeps the socket busy but never completes).
+    private func hasStalledHeaderBlock() -> Bool {
+        var stalled = false
+        for stream in self.streams.values where !stream.headReceived {
+            stream.idleChecksWithoutHead += 1
+            if stream.idleChecksWithoutHead >= 2 { stalled = true }
+        }
+        return stalled
+    }
+
     /// Closes (GOAWAY) a connection that had no open stream and opened none for a whole
     /// `idleTimeout`, however many PINGs it sends.
     private func scheduleIdleCheck() {
@@ -86,6 +97,9 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
         self.idleCheck = context.eventLoop.assumeIsolated().scheduleTask(in: self.settings.idleTimeout) {
             guard self.session != nil, !self.closing else { return }
             if self.streams.isEmpty && !self.streamOpenedSinceIdleCheck {
+                self.goAwayAndClose()
+            } else if self.hasStalledHeaderBlock() {
+                self.log("HTTP/2 header block incomplete for over \(self.settings.idleTimeout); closing")
                 self.goAwayAndClose()
             } else {
                 self.streamOpenedSinceIdleCheck = false

@@ -27,6 +27,8 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
     var headerBytes = 0
     var headersTooLarge = false
     var headReceived = false
+    /// Idle checks that found this stream's header block still incomplete.
+    var idleChecksWithoutHead = 0
     var requestEnded = false
     /// END_STREAM was on the request HEADERS itself (no body at all).
     var endStreamOnHeaders = false

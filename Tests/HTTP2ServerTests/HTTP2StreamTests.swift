@@ -325,6 +325,32 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    @Test func trickledHeaderBlockIsCutOff() async throws {
+        try await withServer({ $0.idleTimeout = .milliseconds(300) }, handler: TestRoutes(recorder: Recorder())) { _, port in
+            let fd = try NGHTTP2TestClient.connect(port: port)
+            defer { close(fd) }
+            // HPACK: :method GET, then a literal "x-abc" with a 900-byte value sent 1 byte at a time.
+            let block: [UInt8] = [0x82, 0x00, 0x05] + Array("x-abc".utf8) + [0x7F, 0x85, 0x06] + [UInt8](repeating: 0x61, count: 900)
+            let length = block.count
+            var start: [UInt8] = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 0, 4, 0, 0, 0, 0, 0]
+            start += [UInt8(length >> 16), UInt8((length >> 8) & 0xFF), UInt8(length & 0xFF), 1, 0x04, 0, 0, 0, 1]
+            start += block[0..<20]
+            _ = send(fd, start, start.count, Int32(MSG_NOSIGNAL))
+            let began = Date()
+            var closed = false
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            for i in 20..<block.count {
+                if send(fd, [block[i]], 1, Int32(MSG_NOSIGNAL)) <= 0 { closed = true; break }
+                let n = recv(fd, &buffer, buffer.count, 0)  // waits ~20 ms
+                if n == 0 || (n < 0 && errno != EAGAIN) { closed = true; break }
+                usleep(30_000)
+                if Date().timeIntervalSince(began) > 4 { break }
+            }
+            #expect(closed)
+            #expect(Date().timeIntervalSince(began) < 2)
+        }
+    }
+
     @Test func idleConnectionIsClosed() async throws {
         try await withServer({ $0.idleTimeout = .milliseconds(200) }, handler: TestRoutes(recorder: Recorder())) { _, port in
             let client = try NGHTTP2TestClient(port: port)
