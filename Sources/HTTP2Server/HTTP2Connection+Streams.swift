@@ -63,6 +63,7 @@ extension HTTP2Connection {
             stream.body?.finish(trailers: stream.trailers)
         case .closed(let stream, let errorCode):
             self.streams.removeValue(forKey: stream.id)
+            if self.lastStream === stream { self.lastStream = nil }
             if stream.unconsumed > 0, let session = self.session {
                 // A closed stream's unread bytes still hold connection window; give it back.
                 nghttp2_session_consume_connection(session, stream.unconsumed)

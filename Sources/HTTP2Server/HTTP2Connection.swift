@@ -37,6 +37,17 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
     var eventLoop: EventLoop? { self.context?.eventLoop }
     var remoteAddress: SocketAddress?
     var streams: [Int32: HTTP2Stream] = [:]
+    /// The stream callbacks asked for last: nghttp2 reports a header block field by field,
+    /// so most lookups hit it and skip hashing.
+    var lastStream: HTTP2Stream?
+
+    @inline(__always)
+    func stream(_ id: Int32) -> HTTP2Stream? {
+        if let last = self.lastStream, last.id == id { return last }
+        let found = self.streams[id]
+        if found != nil { self.lastStream = found }
+        return found
+    }
     var events: [Event] = []
     var processing: [Event] = []
     var completedPromises: [EventLoopPromise<Void>] = []
@@ -148,6 +159,7 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
         self.idleCheck = nil
         let open = self.streams
         self.streams = [:]
+        self.lastStream = nil
         self.events = []
         for stream in open.values { stream.didClose(error: error) }
         if let session = self.session {

@@ -69,7 +69,9 @@ enum NGHTTP2Session {
         else { return 0 }
         let connection = connection(userData)
         let id = frame.pointee.hd.stream_id
-        connection.streams[id] = HTTP2Stream(id: id, connection: connection)
+        let stream = HTTP2Stream(id: id, connection: connection)
+        connection.streams[id] = stream
+        connection.lastStream = stream
         connection.streamOpenedSinceIdleCheck = true
         return 0
     }
@@ -77,7 +79,7 @@ enum NGHTTP2Session {
     static let onHeader: nghttp2_on_header_callback = { _, frame, name, nameLength, value, valueLength, _, userData in
         guard let frame, let name, let value else { return 0 }
         let connection = connection(userData)
-        guard let stream = connection.streams[frame.pointee.hd.stream_id] else { return 0 }
+        guard let stream = connection.stream(frame.pointee.hd.stream_id) else { return 0 }
         // nghttp2 does not enforce our advertised MAX_HEADER_LIST_SIZE; count as RFC 9113 does.
         stream.headerBytes += nameLength + valueLength + 32
         if stream.headerBytes > connection.settings.maxHeaderListSize {
@@ -113,7 +115,7 @@ enum NGHTTP2Session {
         let endStream = hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
         switch UInt32(hd.type) {
         case NGHTTP2_HEADERS.rawValue:
-            guard let stream = connection.streams[hd.stream_id] else { return 0 }
+            guard let stream = connection.stream(hd.stream_id) else { return 0 }
             if !stream.headReceived {
                 stream.headReceived = true
                 stream.requestEnded = endStream
@@ -124,7 +126,7 @@ enum NGHTTP2Session {
                 connection.events.append(.end(stream))
             }
         case NGHTTP2_DATA.rawValue:
-            guard endStream, let stream = connection.streams[hd.stream_id], !stream.requestEnded else { return 0 }
+            guard endStream, let stream = connection.stream(hd.stream_id), !stream.requestEnded else { return 0 }
             stream.requestEnded = true
             connection.events.append(.end(stream))
         case NGHTTP2_PING.rawValue:
@@ -138,7 +140,7 @@ enum NGHTTP2Session {
     static let onDataChunkRecv: nghttp2_on_data_chunk_recv_callback = { _, _, streamID, data, length, userData in
         let connection = connection(userData)
         guard let data, length > 0 else { return 0 }
-        guard let stream = connection.streams[streamID] else {
+        guard let stream = connection.stream(streamID) else {
             // Not a request we track: its bytes must still return to the connection window.
             connection.events.append(.untrackedData(streamID, length))
             return 0
@@ -153,7 +155,7 @@ enum NGHTTP2Session {
     static let onFrameSend: nghttp2_on_frame_send_callback = { _, frame, userData in
         guard let frame, frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 else { return 0 }
         let connection = connection(userData)
-        if let stream = connection.streams[frame.pointee.hd.stream_id], !stream.requestEnded {
+        if let stream = connection.stream(frame.pointee.hd.stream_id), !stream.requestEnded {
             connection.events.append(.responseSent(stream))
         }
         return 0
@@ -161,7 +163,7 @@ enum NGHTTP2Session {
 
     static let onStreamClose: nghttp2_on_stream_close_callback = { _, streamID, errorCode, userData in
         let connection = connection(userData)
-        if let stream = connection.streams[streamID] {
+        if let stream = connection.stream(streamID) {
             connection.events.append(.closed(stream, errorCode))
         }
         return 0
@@ -171,7 +173,7 @@ enum NGHTTP2Session {
     /// defers when none are queued; at the end sets EOF and, with trailers, submits them.
     static let dataSourceRead: nghttp2_data_source_read_callback = { session, streamID, buffer, length, flags, _, userData in
         let connection = connection(userData)
-        guard let stream = connection.streams[streamID], let buffer, let flags else {
+        guard let stream = connection.stream(streamID), let buffer, let flags else {
             return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
         }
         let written = stream.outbound.copy(into: buffer, length: length)
