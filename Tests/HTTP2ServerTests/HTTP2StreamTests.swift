@@ -113,6 +113,8 @@ extension AllHTTP2ServerTests {
             #expect(recorder.all.contains("body failed: resetByClient"))
             // The connection is still fine.
             #expect(client.fetch(path: "/info")?.status == 200)
+            // The reset stream's objects are freed while the connection lives on.
+            #expect(try await recorder.allBodiesFreed())
         }
     }
 
@@ -132,6 +134,14 @@ extension AllHTTP2ServerTests {
                 waited += 1
             }
             #expect(server.connectionCount == 0)
+            // Nothing keeps the stream's objects alive once the connection is gone.
+            var freed = try await recorder.allBodiesFreed()
+            for _ in 0..<50 where !freed {
+                try await Task.sleep(for: .milliseconds(20))
+                freed = try await recorder.allBodiesFreed()
+            }
+            #expect(freed)
+            #expect(!recorder.bodies.withLock { $0.isEmpty })
         }
     }
 

@@ -9,9 +9,25 @@ import Testing
 /// short waits, so they must not compete with each other for the two cores.
 @Suite(.serialized) struct AllHTTP2ServerTests {}
 
+/// A weak reference that lives on an event loop, to check objects are freed.
+final class WeakBody {
+    weak var body: HTTPRequestBody?
+    init(_ body: HTTPRequestBody) { self.body = body }
+}
+
 /// What handlers saw, for tests to assert on after the fact.
 final class Recorder: Sendable {
     private let lines = Mutex<[String]>([])
+    let bodies = Mutex<[NIOLoopBound<WeakBody>]>([])
+
+    /// True once every body handed to a handler so far has been freed.
+    func allBodiesFreed() async throws -> Bool {
+        for weak in self.bodies.withLock({ $0 }) {
+            let freed = try await weak.eventLoop.submit { weak.value.body == nil }.get()
+            if !freed { return false }
+        }
+        return true
+    }
 
     func record(_ line: String) {
         self.lines.withLock { $0.append(line) }
@@ -73,6 +89,7 @@ struct TestRoutes: HTTPHandler {
             }
         case "/hold":
             // Never answers; records body progress and cancellation.
+            recorder.bodies.withLock { $0.append(NIOLoopBound(WeakBody(body), eventLoop: body.eventLoop)) }
             responder.onCancel { error in recorder.record("cancelled: \(error.code)") }
             body.read { event in
                 switch event {
