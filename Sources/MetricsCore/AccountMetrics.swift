@@ -149,7 +149,8 @@ public struct AccountMetrics: Sendable {
             if human { r.hadHumanAssignment = true }
             r.positionInAgent = directory.agentRecords[Int(a)].assigned.count
             conversations.records[ci] = r
-            directory.agentRecords[Int(a)].assigned.append(c)
+            directory.agentRecords[Int(a)].assigned.append(
+                AssignedEntry(conversation: c, skill: r.skill, openedAt: r.openedAt, weight: weight))
             directory.skillOpenAssigned[Int(r.skill)] += 1
 
         case .conversationUnassigned:
@@ -197,9 +198,11 @@ public struct AccountMetrics: Sendable {
         case let .skillChanged(_, skillId):
             let s = directory.internSkill(skillId)
             let old = conversations.records[ci].skill
-            if conversations.records[ci].agent >= 0 {
+            let a = conversations.records[ci].agent
+            if a >= 0 {
                 directory.skillOpenAssigned[Int(old)] -= 1
                 directory.skillOpenAssigned[Int(s)] += 1
+                directory.agentRecords[Int(a)].assigned[conversations.records[ci].positionInAgent].skill = s
             }
             conversations.records[ci].skill = s
 
@@ -236,7 +239,7 @@ public struct AccountMetrics: Sendable {
         if pos != last {
             let moved = directory.agentRecords[a].assigned[last]
             directory.agentRecords[a].assigned[pos] = moved
-            conversations.records[Int(moved)].positionInAgent = pos
+            conversations.records[Int(moved.conversation)].positionInAgent = pos
         }
         directory.agentRecords[a].assigned.removeLast()
         directory.skillOpenAssigned[Int(r.skill)] -= 1

@@ -17,6 +17,15 @@ struct Interner: Sendable {
     }
 }
 
+/// One open conversation assigned to an agent, with the fields current-value queries read,
+/// kept in the agent's list so that queries scan memory sequentially.
+struct AssignedEntry: Sendable {
+    var conversation: Int32
+    var skill: Int32
+    var openedAt: Int64
+    var weight: Double
+}
+
 struct AgentRecord: Sendable {
     var name: String
     var userType: UserType
@@ -24,8 +33,8 @@ struct AgentRecord: Sendable {
     var skills: [Int32]
     var maxSlots: Int
     var state: AgentState = .offline
-    /// Open conversations assigned to this agent (indexes into the conversation table).
-    var assigned: [Int32] = []
+    /// Open conversations assigned to this agent.
+    var assigned: [AssignedEntry] = []
     /// Position of this agent in its group's member list.
     var positionInGroup: Int = 0
 }
@@ -47,6 +56,8 @@ struct Directory: Sendable {
     var groupParent: [Int32] = []
     var groupMembers: [[Int32]] = []
     var groupLastSampleMinute: [Int32] = []
+    /// Every group after its parent; recomputed when the forest changes (rare), read by queries.
+    var forestOrder: [Int32] = []
 
     var agents = Interner()
     var agentRecords: [AgentRecord] = []
@@ -69,6 +80,7 @@ struct Directory: Sendable {
             groupParent.append(-1)
             groupMembers.append([])
             groupLastSampleMinute.append(Int32.min)
+            forestOrder.append(g)  // a new group has no parent and no children yet
         }
         return g
     }
@@ -93,7 +105,11 @@ struct Directory: Sendable {
         }
         let g = internGroup(id)
         groupNames[Int(g)] = name
-        groupParent[Int(g)] = parentId.map { internGroup($0) } ?? -1
+        let p = parentId.map { internGroup($0) } ?? -1
+        if groupParent[Int(g)] != p {
+            groupParent[Int(g)] = p
+            forestOrder = computeForestOrder()
+        }
         return nil
     }
 
@@ -142,22 +158,32 @@ struct Directory: Sendable {
         groupMembers[old].removeLast()
     }
 
-    /// Children lists of the forest, and an order in which every group comes after its
-    /// parent (so a reverse walk rolls subtrees up into their roots).
-    func forestOrder() -> [Int32] {
+    /// An order in which every group comes after its parent (so a reverse walk rolls subtrees
+    /// up into their roots): groups sorted by depth, by counting sort.
+    func computeForestOrder() -> [Int32] {
         let n = groupParent.count
-        var children = [[Int32]](repeating: [], count: n)
-        var roots: [Int32] = []
-        for g in 0..<n {
-            let p = groupParent[g]
-            if p >= 0 { children[Int(p)].append(Int32(g)) } else { roots.append(Int32(g)) }
+        var depth = [Int32](repeating: -1, count: n)
+        var chain: [Int32] = []
+        for g in 0..<n where depth[g] < 0 {
+            var cur = Int32(g)
+            while cur >= 0 && depth[Int(cur)] < 0 {
+                chain.append(cur)
+                cur = groupParent[Int(cur)]
+            }
+            var d = cur >= 0 ? depth[Int(cur)] : -1
+            while let c = chain.popLast() {
+                d += 1
+                depth[Int(c)] = d
+            }
         }
-        var order: [Int32] = []
-        order.reserveCapacity(n)
-        var stack = roots
-        while let g = stack.popLast() {
-            order.append(g)
-            stack.append(contentsOf: children[Int(g)])
+        var countAt = [Int](repeating: 0, count: n + 1)
+        for d in depth { countAt[Int(d) + 1] += 1 }
+        for i in 1..<countAt.count { countAt[i] += countAt[i - 1] }
+        var order = [Int32](repeating: 0, count: n)
+        for g in 0..<n {
+            let d = Int(depth[g])
+            order[countAt[d]] = Int32(g)
+            countAt[d] += 1
         }
         return order
     }

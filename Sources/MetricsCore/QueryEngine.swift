@@ -142,8 +142,7 @@ extension AccountMetrics {
 
         if groupBy == .agentGroupId && q.filters.includeSubGroups {
             // Children after parents in `order`: a reverse walk adds each subtree into its parent.
-            let order = dir.forestOrder()
-            for g in order.reversed() {
+            for g in dir.forestOrder.reversed() {
                 let p = dir.groupParent[Int(g)]
                 if p >= 0 { direct[Int(p)].add(direct[Int(g)]) }
             }
@@ -206,7 +205,7 @@ extension AccountMetrics {
             var mask = [Bool](repeating: false, count: directory.groupNames.count)
             for g in f.agentGroupIds { if let i = directory.groups.find(g) { mask[Int(i)] = true } }
             if f.includeSubGroups {
-                for g in directory.forestOrder() {
+                for g in directory.forestOrder {
                     let p = directory.groupParent[Int(g)]
                     if p >= 0 && mask[Int(p)] { mask[Int(g)] = true }
                 }
@@ -267,8 +266,7 @@ extension AccountMetrics {
             if let types = filters.userTypes, !types.contains(agent.userType) { return }
 
             if assignedMetrics {
-                for c in agent.assigned {
-                    let conv = conversations.records[Int(c)]
+                for conv in agent.assigned {
                     guard conv.openedAt >= openedSince else { continue }
                     if let skills = filters.skills, !skills[Int(conv.skill)] { continue }
                     all.assigned &+= 1
@@ -293,7 +291,7 @@ extension AccountMetrics {
             }
             if agent.state != .offline {
                 var weight = 0.0
-                for c in agent.assigned { weight += conversations.records[Int(c)].weight }
+                for conv in agent.assigned { weight += conv.weight }
                 let slots = Int64(agent.maxSlots)
                 acc.loadWeight.0 = weight
                 acc.loadSlots.0 = slots

@@ -297,7 +297,7 @@ public struct Simulator: Sendable {
             add(.consumerMessage(conversationId: cid))
             if rng.chance(0.3) { t += rng.between(1_000, 20_000); add(.consumerMessage(conversationId: cid)) }
         }
-        if rng.chance(0.04) { return finish(out, bad: bad, cid: cid, t: t) }  // stays open
+        if rng.chance(0.01) { return finish(out, bad: bad, cid: cid, t: t) }  // stays open
         if rng.chance(0.1) { t += rng.between(1_000, 60_000); add(.conversationUnassigned(conversationId: cid)) }
         t += rng.between(10_000, 600_000)
         let by: [ClosedBy] = [.agent, .agent, .consumer, .consumer, .system]
