@@ -80,7 +80,7 @@ public struct AccountMetrics: Sendable {
             guard let a = directory.agents.find(agentId) else {
                 return .rejected(reason: "unknown agent \(agentId)")
             }
-            directory.agentRecords[Int(a)].state = state
+            directory.agentHot[Int(a)].state = state
             return .applied
 
         case let .conversationOpened(conversationId, skillId):
@@ -139,7 +139,7 @@ public struct AccountMetrics: Sendable {
                 return .rejected(reason: "conversation \(cid): weight \(weight) is invalid")
             }
             unassign(c)
-            let human = directory.agentRecords[Int(a)].userType == .human
+            let human = directory.agentHot[Int(a)].userType == .human
             var r = conversations.records[ci]
             r.agent = a
             r.weight = weight
@@ -147,10 +147,11 @@ public struct AccountMetrics: Sendable {
             r.currentAwaitsFirstMessage = human
             r.currentIsFirstHuman = human && !r.hadHumanAssignment
             if human { r.hadHumanAssignment = true }
-            r.positionInAgent = directory.agentRecords[Int(a)].assigned.count
+            r.positionInAgent = directory.agentAssigned[Int(a)].count
             conversations.records[ci] = r
-            directory.agentRecords[Int(a)].assigned.append(
+            directory.agentAssigned[Int(a)].append(
                 AssignedEntry(conversation: c, skill: r.skill, openedAt: r.openedAt, weight: weight))
+            refreshAssignedSummary(agent: a)
             directory.skillOpenAssigned[Int(r.skill)] += 1
 
         case .conversationUnassigned:
@@ -160,9 +161,8 @@ public struct AccountMetrics: Sendable {
             guard let a = directory.agents.find(agentId) else {
                 return .rejected(reason: "unknown agent \(agentId)")
             }
-            let agent = directory.agentRecords[Int(a)]
             // BOT messages neither clear pending nor make samples.
-            if agent.userType == .human {
+            if directory.agentHot[Int(a)].userType == .human {
                 var r = conversations.records[ci]
                 var delta = SampleAggregate()
                 let isAssignee = r.agent == a
@@ -202,7 +202,7 @@ public struct AccountMetrics: Sendable {
             if a >= 0 {
                 directory.skillOpenAssigned[Int(old)] -= 1
                 directory.skillOpenAssigned[Int(s)] += 1
-                directory.agentRecords[Int(a)].assigned[conversations.records[ci].positionInAgent].skill = s
+                directory.agentAssigned[Int(a)][conversations.records[ci].positionInAgent].skill = s
             }
             conversations.records[ci].skill = s
 
@@ -235,17 +235,30 @@ public struct AccountMetrics: Sendable {
         guard r.agent >= 0 else { return }
         let a = Int(r.agent)
         let pos = r.positionInAgent
-        let last = directory.agentRecords[a].assigned.count - 1
+        let last = directory.agentAssigned[a].count - 1
         if pos != last {
-            let moved = directory.agentRecords[a].assigned[last]
-            directory.agentRecords[a].assigned[pos] = moved
+            let moved = directory.agentAssigned[a][last]
+            directory.agentAssigned[a][pos] = moved
             conversations.records[Int(moved.conversation)].positionInAgent = pos
         }
-        directory.agentRecords[a].assigned.removeLast()
+        directory.agentAssigned[a].removeLast()
+        refreshAssignedSummary(agent: r.agent)
         directory.skillOpenAssigned[Int(r.skill)] -= 1
         conversations.records[Int(c)].agent = -1
         conversations.records[Int(c)].currentAwaitsFirstMessage = false
         conversations.records[Int(c)].currentIsFirstHuman = false
+    }
+
+    private mutating func refreshAssignedSummary(agent a: Int32) {
+        var weight = 0.0
+        var oldest = Int64.max
+        for e in directory.agentAssigned[Int(a)] {
+            weight += e.weight
+            oldest = min(oldest, e.openedAt)
+        }
+        directory.agentHot[Int(a)].weightSum = weight
+        directory.agentHot[Int(a)].oldestOpenedAt = oldest
+        directory.agentHot[Int(a)].assignedCount = Int32(directory.agentAssigned[Int(a)].count)
     }
 
     /// Records one sample delta under the agent's group and user type at this moment.
@@ -254,7 +267,7 @@ public struct AccountMetrics: Sendable {
         var group: Int32 = -1
         var userType: Int8 = -1
         if agent >= 0 {
-            let r = directory.agentRecords[Int(agent)]
+            let r = directory.agentHot[Int(agent)]
             group = r.group
             userType = r.userType == .human ? 0 : 1
             if directory.groupLastSampleMinute[Int(group)] < m { directory.groupLastSampleMinute[Int(group)] = m }

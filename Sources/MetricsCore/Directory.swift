@@ -26,15 +26,25 @@ struct AssignedEntry: Sendable {
     var weight: Double
 }
 
+/// What queries read of every agent, without references (no retain/release when scanning
+/// 20,000 of them): its current attributes and a summary of its assigned conversations.
+struct AgentHot: Sendable {
+    var group: Int32
+    var maxSlots: Int32
+    var userType: UserType
+    var state: AgentState = .offline
+    var assignedCount: Int32 = 0
+    /// Σ weight of the assigned conversations, recomputed from the list on every change (no
+    /// floating-point drift from adding and subtracting).
+    var weightSum: Double = 0
+    /// Earliest openedAt of the assigned conversations (Int64.max when none): when it is
+    /// within 30 days, assignedConversations is `assignedCount` without reading the list.
+    var oldestOpenedAt: Int64 = .max
+}
+
 struct AgentRecord: Sendable {
     var name: String
-    var userType: UserType
-    var group: Int32
     var skills: [Int32]
-    var maxSlots: Int
-    var state: AgentState = .offline
-    /// Open conversations assigned to this agent.
-    var assigned: [AssignedEntry] = []
     /// Position of this agent in its group's member list.
     var positionInGroup: Int = 0
 }
@@ -61,6 +71,9 @@ struct Directory: Sendable {
 
     var agents = Interner()
     var agentRecords: [AgentRecord] = []
+    var agentHot: [AgentHot] = []
+    /// Open conversations assigned to each agent.
+    var agentAssigned: [[AssignedEntry]] = []
 
     mutating func internSkill(_ id: String) -> Int32 {
         let s = skills.intern(id)
@@ -125,30 +138,32 @@ struct Directory: Sendable {
         if let a = agents.find(id) {
             var r = agentRecords[Int(a)]
             for s in r.skills { skillAgentCount[Int(s)] -= 1 }
-            if r.group != g {
-                removeMember(agent: a, record: r)
+            let oldGroup = agentHot[Int(a)].group
+            if oldGroup != g {
+                removeMember(agent: a, group: oldGroup, position: r.positionInGroup)
                 r.positionInGroup = groupMembers[Int(g)].count
                 groupMembers[Int(g)].append(a)
             }
             r.name = name
-            r.userType = userType
-            r.group = g
             r.skills = skillSet
-            r.maxSlots = maxSlots
             agentRecords[Int(a)] = r
+            agentHot[Int(a)].group = g
+            agentHot[Int(a)].userType = userType
+            agentHot[Int(a)].maxSlots = Int32(maxSlots)
         } else {
             let a = agents.intern(id)
-            var r = AgentRecord(name: name, userType: userType, group: g, skills: skillSet, maxSlots: maxSlots)
+            var r = AgentRecord(name: name, skills: skillSet)
             r.positionInGroup = groupMembers[Int(g)].count
             groupMembers[Int(g)].append(a)
             agentRecords.append(r)
+            agentHot.append(AgentHot(group: g, maxSlots: Int32(maxSlots), userType: userType))
+            agentAssigned.append([])
         }
         for s in skillSet { skillAgentCount[Int(s)] += 1 }
     }
 
-    private mutating func removeMember(agent: Int32, record: AgentRecord) {
-        let old = Int(record.group)
-        let pos = record.positionInGroup
+    private mutating func removeMember(agent: Int32, group: Int32, position pos: Int) {
+        let old = Int(group)
         let last = groupMembers[old].count - 1
         if pos != last {
             let moved = groupMembers[old][last]
