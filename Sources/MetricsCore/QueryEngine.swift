@@ -240,7 +240,7 @@ extension AccountMetrics {
         }
 
         if useAgentTable, let agents = filters.agents {
-            for a in agents where Int(a) < agentSeriesByAgent.count {
+            for a in agents.sorted() where Int(a) < agentSeriesByAgent.count {
                 for id in agentSeriesByAgent[Int(a)] { visit(id) }
             }
         } else if useAgentTable, let skills = filters.skills {
@@ -327,7 +327,8 @@ extension AccountMetrics {
             }
 
             if let agents = filters.agents {
-                for a in agents { visit(a) }
+                // Sorted: loads sum doubles, and Set order varies between processes.
+                for a in agents.sorted() { visit(a) }
             } else if let groups = filters.groups {
                 for g in 0..<groups.count where groups[g] {
                     for a in dir.groupMembers[g] { visit(a) }
