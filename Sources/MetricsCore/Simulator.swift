@@ -172,8 +172,11 @@ public struct Simulator: Sendable {
         let a = rng.below(config.agents)
         let roll = rng.below(100)
         if roll < 4 {
-            // An agent moves to another group and gets a new skill.
+            // An agent moves to another group and gets a new skill; rarely it also changes
+            // user type or capacity (samples keep the attributes of their time).
             agentGroup[a] = rng.below(config.groups)
+            if rng.chance(0.2) { agentType[a] = agentType[a] == .human ? .bot : .human }
+            if rng.chance(0.3) { agentSlots[a] = rng.below(6) }
             let s = rng.below(config.skills)
             if !agentSkills[a].contains(s) {
                 agentSkills[a].append(s)
