@@ -39,7 +39,10 @@ public struct AccountMetrics: Sendable {
     var groupSeries = SeriesTable()
     /// Agent-level series ids by agent / by skill (samples without agent under no agent).
     var agentSeriesByAgent: [[Int32]] = []
+    var agentSeriesKeysByAgent: [[SeriesKey]] = []
     var agentSeriesBySkill: [[Int32]] = []
+    var noAgentSeriesBySkill: [Int32] = []
+    var groupSeriesBySlot: [Int32] = []
 
     public init() {}
 
@@ -73,7 +76,10 @@ public struct AccountMetrics: Sendable {
             directory.upsertAgent(
                 id: agentId, name: name, userType: userType, groupId: groupId, skillIds: skillIds,
                 maxSlots: maxSlots)
-            while agentSeriesByAgent.count < directory.agentRecords.count { agentSeriesByAgent.append([]) }
+            while agentSeriesByAgent.count < directory.agentRecords.count {
+                agentSeriesByAgent.append([])
+                agentSeriesKeysByAgent.append([])
+            }
             return .applied
 
         case let .agentStateChanged(agentId, state):
@@ -274,16 +280,45 @@ public struct AccountMetrics: Sendable {
         }
         if directory.skillLastSampleMinute[Int(skill)] < m { directory.skillLastSampleMinute[Int(skill)] = m }
         let key = SeriesKey(agent: agent, group: group, skill: skill, userType: userType)
-        let (id, isNew) = agentSeries.add(delta, minute: m, key: key)
-        if isNew {
-            if agent >= 0 { agentSeriesByAgent[Int(agent)].append(id) }
-            while agentSeriesBySkill.count <= Int(skill) { agentSeriesBySkill.append([]) }
-            agentSeriesBySkill[Int(skill)].append(id)
+        agentSeries.add(delta, minute: m, to: agentSeriesId(key))
+
+        // Group-level slot: 0 = no agent, then two per group (HUMAN, BOT).
+        let slot = agent >= 0 ? 1 + Int(group) * 2 + Int(userType) : 0
+        if slot >= groupSeriesBySlot.count {
+            groupSeriesBySlot.append(contentsOf: repeatElement(-1, count: slot + 1 - groupSeriesBySlot.count))
         }
-        let groupKey = SeriesKey(
-            agent: agent >= 0 ? SeriesKey.anyAgent : SeriesKey.noAgent, group: group,
-            skill: SeriesKey.anySkill, userType: userType)
-        _ = groupSeries.add(delta, minute: m, key: groupKey)
+        var gid = groupSeriesBySlot[slot]
+        if gid < 0 {
+            gid = groupSeries.newSeries(SeriesKey(
+                agent: agent >= 0 ? SeriesKey.anyAgent : SeriesKey.noAgent, group: group,
+                skill: SeriesKey.anySkill, userType: userType))
+            groupSeriesBySlot[slot] = gid
+        }
+        groupSeries.add(delta, minute: m, to: gid)
+    }
+
+    /// The agent-level series of `key`, created on first use. An agent has few keys (its
+    /// skills × the groups/user types it had), so a scan of its short list beats hashing.
+    private mutating func agentSeriesId(_ key: SeriesKey) -> Int32 {
+        if key.agent >= 0 {
+            let a = Int(key.agent)
+            for (i, k) in agentSeriesKeysByAgent[a].enumerated() where k == key {
+                return agentSeriesByAgent[a][i]
+            }
+        } else if Int(key.skill) < noAgentSeriesBySkill.count, noAgentSeriesBySkill[Int(key.skill)] >= 0 {
+            return noAgentSeriesBySkill[Int(key.skill)]
+        }
+        let id = agentSeries.newSeries(key)
+        if key.agent >= 0 {
+            agentSeriesByAgent[Int(key.agent)].append(id)
+            agentSeriesKeysByAgent[Int(key.agent)].append(key)
+        } else {
+            while noAgentSeriesBySkill.count <= Int(key.skill) { noAgentSeriesBySkill.append(-1) }
+            noAgentSeriesBySkill[Int(key.skill)] = id
+        }
+        while agentSeriesBySkill.count <= Int(key.skill) { agentSeriesBySkill.append([]) }
+        agentSeriesBySkill[Int(key.skill)].append(id)
+        return id
     }
 
     // MARK: retention

@@ -94,23 +94,18 @@ struct Series: Sendable {
     }
 }
 
-/// All series of one granularity, with the lookup indexes queries use.
+/// All series of one granularity. Lookup of a key's series is the owner's (dense indexes
+/// by agent, skill or group), so the hot path hashes nothing.
 struct SeriesTable: Sendable {
     var series: [Series] = []
-    var index: [SeriesKey: Int32] = [:]
 
-    mutating func seriesId(for key: SeriesKey) -> (id: Int32, isNew: Bool) {
-        if let id = index[key] { return (id, false) }
-        let id = Int32(series.count)
+    mutating func newSeries(_ key: SeriesKey) -> Int32 {
         series.append(Series(key: key))
-        index[key] = id
-        return (id, true)
+        return Int32(series.count - 1)
     }
 
-    mutating func add(_ delta: SampleAggregate, minute: Int32, key: SeriesKey) -> (id: Int32, isNew: Bool) {
-        let r = seriesId(for: key)
-        series[Int(r.id)].add(delta, minute: minute)
-        return r
+    mutating func add(_ delta: SampleAggregate, minute: Int32, to id: Int32) {
+        series[Int(id)].add(delta, minute: minute)
     }
 
     mutating func prune(before cutoff: Int32) {
