@@ -13,6 +13,11 @@ let package = Package(
     ],
     targets: [
         .executableTarget(
+            name: "CoreProfile",
+            dependencies: [.product(name: "MetricsCore", package: "metricsd")],
+            path: "Sources/CoreProfile"
+        ),
+        .executableTarget(
             name: "CoreBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
