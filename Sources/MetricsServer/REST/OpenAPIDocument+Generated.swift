@@ -153,7 +153,9 @@ paths:
           description: The OpenAPI document of the REST API.
           content:
             application/yaml:
-              schema: {type: string}
+              schema:
+                type: object
+                required: [openapi, info, paths]
   /metrics:
     get:
       tags: [service]
@@ -285,31 +287,37 @@ components:
         filters: {$ref: "#/components/schemas/Filters"}
         metricsToRetrieveByTime:
           type: array
+          nullable: true
           items: {$ref: "#/components/schemas/ByTimeMetricName"}
         metricsToRetrieveCurrentValue:
           type: array
+          nullable: true
           items: {$ref: "#/components/schemas/CurrentValueMetricName"}
         responseSections:
           type: array
+          nullable: true
           description: Sections to return; absent or empty means both (only `all` when `groupBy` is absent).
           items: {type: string, enum: [all, groupBy]}
         groupBy:
           type: string
-          enum: [skillId, agentGroupId]
+          nullable: true
+          enum: [skillId, agentGroupId, null]
     Filters:
       type: object
       required: [time]
       description: AND across kinds, OR within a kind; an empty list means no filter.
       properties:
         time: {$ref: "#/components/schemas/TimeRange"}
-        agentIds: {type: array, items: {type: string}}
-        agentGroupIds: {type: array, items: {type: string}}
-        skillIds: {type: array, items: {type: string}}
+        agentIds: {type: array, nullable: true, items: {type: string}}
+        agentGroupIds: {type: array, nullable: true, items: {type: string}}
+        skillIds: {type: array, nullable: true, items: {type: string}}
         userTypes:
           type: array
+          nullable: true
           items: {type: string, enum: [HUMAN, BOT]}
         includeSubGroups:
           type: boolean
+          nullable: true
           default: false
           description: Groups cover their whole subtree; `null` means false.
     TimeRange:
@@ -438,40 +446,47 @@ components:
       description: 100 · assigned weight / slots; can exceed 100 when agents hold more than their slots.
     EventBatch:
       type: object
-      required: [producerId, sequence, events]
+      required: [producerId, sequence]
       description: Unknown fields are ignored; `null` means absent.
       properties:
         producerId: {type: string, minLength: 1}
         sequence: {type: integer, format: int64, minimum: 1}
         events:
           type: array
+          nullable: true
+          description: "Absent or `null` means no events (the batch still takes its sequence)."
           items: {$ref: "#/components/schemas/Event"}
     Event:
       type: object
       description: |
-        Flat: `type`, `time` (epoch ms) and the fields of that type (docs/api.md "Ingest");
-        fields that do not belong to the type are ignored. A missing or malformed field
-        rejects this event only.
-      required: [type, time]
+        Flat: `type`, `time` (epoch ms) and the fields of that type (docs/api.md "Ingest").
+        This schema is what the batch as a whole requires (a field of the wrong JSON type is
+        a 400 for the batch). What an event needs to be applied is checked per event: an
+        event without a known `type`, with `time` ≤ 0, missing a field of its type, with an
+        unknown enum spelling, or inconsistent with the account is counted in `rejected` and
+        listed in `rejections`; the rest of the batch still applies. Fields that do not belong
+        to the type are ignored.
       properties:
         type:
           type: string
-          enum: [skill_upserted, agent_group_upserted, agent_upserted, agent_state_changed, conversation_opened,
-                 consumer_message, conversation_assigned, conversation_unassigned, agent_message, skill_changed,
-                 conversation_closed]
-        time: {type: integer, format: int64, minimum: 1}
-        skillId: {type: string}
-        name: {type: string}
-        agentGroupId: {type: string}
-        parentGroupId: {type: string}
-        agentId: {type: string}
-        userType: {type: string, enum: [HUMAN, BOT]}
-        skillIds: {type: array, items: {type: string}}
-        maxSlots: {type: integer, format: int32, minimum: 0}
-        state: {type: string, enum: [ONLINE, BACK_SOON, AWAY, OFFLINE]}
-        conversationId: {type: string}
-        weight: {type: number, exclusiveMinimum: true, minimum: 0}
-        closedBy: {type: string, enum: [AGENT, CONSUMER, SYSTEM]}
+          nullable: true
+          description: |
+            One of skill_upserted, agent_group_upserted, agent_upserted, agent_state_changed,
+            conversation_opened, consumer_message, conversation_assigned,
+            conversation_unassigned, agent_message, skill_changed, conversation_closed.
+        time: {type: integer, nullable: true, format: int64, description: Epoch milliseconds; must be positive.}
+        skillId: {type: string, nullable: true}
+        name: {type: string, nullable: true}
+        agentGroupId: {type: string, nullable: true}
+        parentGroupId: {type: string, nullable: true, description: Empty or absent means a root group.}
+        agentId: {type: string, nullable: true}
+        userType: {type: string, nullable: true, description: HUMAN or BOT.}
+        skillIds: {type: array, nullable: true, items: {type: string}}
+        maxSlots: {type: integer, nullable: true, format: int32, description: Must not be negative.}
+        state: {type: string, nullable: true, description: "ONLINE, BACK_SOON, AWAY or OFFLINE."}
+        conversationId: {type: string, nullable: true}
+        weight: {type: number, nullable: true, description: Finite and greater than 0; absent means 1.0.}
+        closedBy: {type: string, nullable: true, description: "AGENT, CONSUMER or SYSTEM."}
     EventBatchResult:
       type: object
       required: [applied, rejected, duplicate]
