@@ -25,7 +25,7 @@ from manager_workspace.v1 import metrics_pb2_grpc as rpc
 
 MAX_CONCURRENT = 4
 MAX_PER_MINUTE = 60
-DELAY_MS = 400
+DELAY_MS = 600
 DELAY = DELAY_MS / 1000
 # Longer than one window, so admissions must resume once the first ones slide out.
 DURATION = 68.0
@@ -209,3 +209,30 @@ def test_64_clients_on_both_fronts_never_exceed_one_identitys_limits():
     # The calm identity, on the same account at the same time, was never limited.
     assert len(calm) >= 20
     assert all(o.ok for o in calm), [o.detail for o in calm if not o.ok][:5]
+
+
+def test_no_auth_identity_is_the_peer_address_not_the_connection():
+    """SPEC §6 + §5: under --no-auth the identity is the peer address, so limits hold across
+    connections; a client cannot get fresh limits by reconnecting (each request below opens
+    its own connection from a new port)."""
+    server = Server(extra_args=["--no-auth", "--max-concurrent", "4", "--max-per-minute", "2"])
+    try:
+        statuses = []
+        for _ in range(3):
+            c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+            c.request("POST", PATH, body=rest_body(), headers={"content-type": "application/json"})
+            r = c.getresponse()
+            r.read()
+            statuses.append((r.status, r.getheader("retry-after")))
+            c.close()
+        assert [s for s, _ in statuses] == [200, 200, 429], statuses
+        assert 1 <= int(statuses[2][1]) <= 60
+        # gRPC from this address shares the same identity and window.
+        with grpc.insecure_channel(server.target) as ch:
+            try:
+                rpc.MetricsServiceStub(ch).GetMetrics(grpc_request(), timeout=10)
+                raise AssertionError("gRPC call was admitted past the per-minute limit")
+            except grpc.RpcError as e:
+                assert e.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    finally:
+        assert server.stop() == 0, server.read_log()

@@ -112,7 +112,7 @@ struct RESTGateway: HTTPHandler {
         do {
             call = try service.admitGetMetrics(
                 decoded, front: .rest, authorization: request.headers["authorization"],
-                peer: request.remoteAddress.map { "\($0)" } ?? "unknown",
+                peer: request.callerAddress,
                 scheme: request.scheme, authority: request.authority ?? "localhost")
         } catch {
             return respond(responder, error: error.error, method: .getMetrics, retryAfterMs: error.retryAfterMs)
@@ -136,7 +136,7 @@ struct RESTGateway: HTTPHandler {
             decoded.accountId = account
             let response = try service.publishEvents(
                 decoded, authorization: request.headers["authorization"],
-                peer: request.remoteAddress.map { "\($0)" } ?? "unknown")
+                peer: request.callerAddress)
             respond(responder, status: 200, json: response.jsonBytes(), method: .publishEvents, code: .ok)
         } catch let error as APIError {
             respond(responder, error: error, method: .publishEvents)
