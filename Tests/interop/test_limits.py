@@ -14,6 +14,7 @@ import concurrent.futures
 import http.client
 import json
 import random
+import re
 import threading
 import time
 
@@ -173,6 +174,7 @@ def test_64_clients_on_both_fronts_never_exceed_one_identitys_limits():
             futures.append(pool.submit(collect, calm, grpc_client, stubs[0], CALM, deadline, lambda: 0.8))
             for f in futures:
                 f.result()
+        _, _, prometheus = server.http("GET", "/metrics")
     finally:
         for c in channels:
             c.close()
@@ -205,6 +207,10 @@ def test_64_clients_on_both_fronts_never_exceed_one_identitys_limits():
     assert any("concurrent" in m for m in messages)
     assert any("60 s" in m for m in messages)
     assert {o.front for o in hammer if o.rejected} == {"rest", "grpc"}
+    # SPEC §5 "Rejections are counted in metrics": the server's counts are the clients' counts.
+    counted = dict(re.findall(rb'^metricsd_rate_limit_rejections_total\{reason="(\w+)"\} (\d+)$', prometheus, re.M))
+    assert int(counted[b"concurrent"]) == sum("concurrent" in m for m in messages)
+    assert int(counted[b"per_minute"]) == sum("60 s" in m for m in messages)
 
     # The calm identity, on the same account at the same time, was never limited.
     assert len(calm) >= 20
