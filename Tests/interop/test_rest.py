@@ -261,8 +261,10 @@ def test_unknown_path_is_404_and_wrong_method_is_405_with_allow(rest):
     _, hdrs = expect_error(rest, 405, "DELETE", path=EVENTS, method="DELETE")
     assert hdrs["allow"] == "POST"
     _, hdrs = expect_error(rest, 405, "POST", path="/healthz", body="")
-    assert hdrs["allow"] == "GET"
+    assert hdrs["allow"] == "GET, HEAD"
     _, hdrs = expect_error(rest, 405, "PUT", path="/openapi.yaml", method="PUT", body="")
+    assert hdrs["allow"] == "GET, HEAD"
+    _, hdrs = expect_error(rest, 405, "DELETE", path="/metrics", method="DELETE")
     assert hdrs["allow"] == "GET"
 
 
@@ -302,6 +304,8 @@ def test_openapi_document_is_served_without_a_token(rest):
     assert status == 200 and hdrs["content-type"] == "application/yaml"
     with open(os.path.join(ROOT, "docs", "openapi.yaml"), "rb") as f:
         assert raw == f.read()
+    status, hdrs, raw = rest.http("HEAD", "/openapi.yaml")
+    assert status == 200 and raw == b"" and hdrs["content-type"] == "application/yaml"
 
 
 # --- Ingest (SPEC §4) -----------------------------------------------------------------------
@@ -351,40 +355,27 @@ def test_invalid_batch_is_400_naming_the_field(rest, body, field):
 
 # --- Transports (SPEC §1: HTTP/1.1 and HTTP/2 on the same port) -------------------------------
 
-def raw_exchange(s, data: bytes, expect_responses: int, timeout=20) -> bytes:
+def raw_exchange(s, data: bytes, expect_responses: int, timeout=20):
+    """Sends raw bytes on one connection and reads until `expect_responses` whole answers came."""
     with socket.create_connection(("127.0.0.1", s.port), timeout=timeout) as sock:
         sock.sendall(data)
         buf = b""
-        while buf.count(b"HTTP/1.1 ") < expect_responses or not complete(buf, expect_responses):
+        while len(split_responses(buf)) < expect_responses:
             chunk = sock.recv(65536)
             if not chunk:
                 break
             buf += chunk
-        return buf
-
-
-def complete(buf: bytes, n: int) -> bool:
-    """True when buf holds n whole content-length-framed responses."""
-    pos = 0
-    for _ in range(n):
-        end = buf.find(b"\r\n\r\n", pos)
-        if end < 0:
-            return False
-        m = re.search(rb"(?i)content-length: *(\d+)", buf[pos:end])
-        if not m:
-            return False
-        pos = end + 4 + int(m.group(1))
-        if pos > len(buf):
-            return False
-    return True
+        return split_responses(buf)
 
 
 def split_responses(buf: bytes):
+    """The whole content-length-framed responses at the start of buf, as (status, body)."""
     out, pos = [], 0
-    while pos < len(buf):
-        end = buf.index(b"\r\n\r\n", pos)
+    while (end := buf.find(b"\r\n\r\n", pos)) >= 0:
         head = buf[pos:end].decode()
         length = int(re.search(r"(?i)content-length: *(\d+)", head).group(1))
+        if end + 4 + length > len(buf):
+            break
         out.append((int(head.split(" ")[1]), buf[end + 4:end + 4 + length]))
         pos = end + 4 + length
     return out
@@ -402,7 +393,7 @@ def test_pipelined_http1_requests_are_answered_in_order(rest):
     slow = request_bytes("POST", METRICS + "?limit=1", json.dumps(query_body()).encode(), "x-metricsd-test-delay-ms: 300\r\n")
     bad = request_bytes("POST", METRICS + "?limit=0", json.dumps(query_body()).encode())
     health = request_bytes("GET", "/healthz")
-    answers = split_responses(raw_exchange(rest, slow + bad + health + slow, 4))
+    answers = raw_exchange(rest, slow + bad + health + slow, 4)
     assert [a[0] for a in answers] == [200, 400, 200, 200]
     assert json.loads(answers[0][1])["metadata"]["self"]["href"].startswith("http://pipeline.test/")
     assert "limit" in json.loads(answers[1][1])["error"]["message"]
@@ -415,7 +406,7 @@ def test_chunked_request_body_is_read_whole(rest):
     chunks = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 7]), body[i:i + 7]) for i in range(0, len(body), 7)) + b"0\r\n\r\n"
     head = (f"POST {METRICS}?limit=1 HTTP/1.1\r\nhost: chunked.test\r\nauthorization: Bearer {TOKEN}\r\n"
             f"content-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n").encode()
-    [(status, answer)] = split_responses(raw_exchange(rest, head + chunks, 1))
+    [(status, answer)] = raw_exchange(rest, head + chunks, 1)
     assert status == 200, answer
     assert json.loads(answer)["metadata"]["count"] == 2
 

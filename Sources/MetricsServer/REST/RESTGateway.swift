@@ -46,26 +46,20 @@ struct RESTGateway: HTTPHandler {
         switch route {
         case .healthz:
             body.discard()
-            guard request.method == "GET" || request.method == "HEAD" else {
-                return respond(responder, error: .methodNotAllowed(request.method, allowed: "GET"), method: .other, allow: "GET")
-            }
+            guard allows(request, ["GET", "HEAD"], responder) else { return }
             let serving = health.isServing
             respond(responder, status: serving ? 200 : 503,
                     json: Array((serving ? #"{"status":"SERVING"}"# : #"{"status":"NOT_SERVING"}"#).utf8) + [0x0A],
                     method: .healthCheck, code: serving ? .ok : .unavailable)
         case .prometheus:
             body.discard()
-            guard request.method == "GET" else {
-                return respond(responder, error: .methodNotAllowed(request.method, allowed: "GET"), method: .other, allow: "GET")
-            }
+            guard allows(request, ["GET"], responder) else { return }
             responder.respond(
                 HTTPResponseHead(status: 200, headers: ["content-type": "text/plain; version=0.0.4"]),
                 body: ByteBuffer(string: service.stats.prometheusText()))
         case .openAPI:
             body.discard()
-            guard request.method == "GET" || request.method == "HEAD" else {
-                return respond(responder, error: .methodNotAllowed(request.method, allowed: "GET"), method: .other, allow: "GET")
-            }
+            guard allows(request, ["GET", "HEAD"], responder) else { return }
             responder.respond(
                 HTTPResponseHead(status: 200, headers: ["content-type": OpenAPIDocument.contentType]),
                 body: OpenAPIDocument.body)
@@ -155,6 +149,16 @@ struct RESTGateway: HTTPHandler {
         buffer.writeBytes(json)
         responder.respond(HTTPResponseHead(status: status, headers: headers), body: buffer)
         service.stats.record(.rest, method, code)
+    }
+
+    /// The read-only paths serve `methods`; any other method is a 405 listing them in `Allow`.
+    private func allows(_ request: HTTPRequestHead, _ methods: [String], _ responder: HTTPResponder) -> Bool {
+        guard methods.contains(request.method) else {
+            let allow = methods.joined(separator: ", ")
+            respond(responder, error: .methodNotAllowed(request.method, allowed: allow), method: .other, allow: allow)
+            return false
+        }
+        return true
     }
 
     /// `Retry-After` is whole seconds (RFC 9110); rounded up, so a client that waits that long
