@@ -440,3 +440,16 @@ def test_rest_over_http2_gives_the_same_body_as_http1(rest):
     assert version == b"2"
     assert h2 == h1
     assert json.loads(h2)["groupBy"]["groups"][0]["metrics"]["closedConversations"] == 2
+
+
+def test_body_over_4_mib_over_http2_is_the_same_json_413(rest, tmp_path):
+    """SPEC §1 Errors: 413 with the JSON body on HTTP/2 too (no transport cap there)."""
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps(query_body(filters={"time": {"from": 1, "to": 2}, "agentIds": ["a" * 1000] * 4300})))
+    out = subprocess.run(["curl", "-sS", "--http2-prior-knowledge", "-X", "POST", "-H", f"authorization: Bearer {TOKEN}",
+                          "-H", "content-type: application/json", "--data-binary", f"@{big}", "-w", "\n%{http_code}",
+                          f"http://127.0.0.1:{rest.port}{METRICS}"], capture_output=True, timeout=60)
+    body, code = out.stdout.rsplit(b"\n", 1)
+    assert code == b"413", (out.stderr, body[:200])
+    err = json.loads(body)["error"]
+    assert err["code"] == 413 and err["status"] == "RESOURCE_EXHAUSTED" and "4194304 bytes" in err["message"]
