@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "ProtoWire", targets: ["ProtoWire"]),
         .library(name: "MetricsCore", targets: ["MetricsCore"]),
         .library(name: "MetricsAPI", targets: ["MetricsAPI"]),
+        .library(name: "RateLimiting", targets: ["RateLimiting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

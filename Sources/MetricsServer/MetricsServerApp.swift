@@ -44,7 +44,9 @@ public final class MetricsServerApp: Sendable {
                             testHooks: configuration.testHooks),
             rest: RESTGateway(service: service, health: health, testHooks: configuration.testHooks))
         var http = HTTP2Server.Configuration(host: configuration.host, port: configuration.port)
-        http.maxRequestBodySize = GRPCFront.maxMessageBytes + 5 + 1024
+        // A read's worth (up to 64 KiB) and more past the fronts' own 4 MiB limits, so that the
+        // fronts answer an oversized body (REST: a JSON 413), not the transport's bare 413.
+        http.maxRequestBodySize = GRPCFront.maxMessageBytes + 5 + (1 << 20)
         server = HTTP2Server(configuration: http, group: group, handler: router)
     }
 

@@ -117,7 +117,7 @@ final class GRPCCall {
     private func dispatchUnary(_ bytes: [UInt8]) {
         let service = front.service
         let authorization = request.headers["authorization"]
-        let peer = request.remoteAddress.map { "\($0)" } ?? "unknown"
+        let peer = request.callerAddress
         switch method {
         case .getMetrics:
             guard let req = decode(GetMetricsRequest.self, bytes, name: "GetMetricsRequest") else { return }
