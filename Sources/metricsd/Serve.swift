@@ -111,7 +111,12 @@ struct Serve: AsyncParsableCommand {
         }
         config.tokens = TokensFile(entries: entries)
 
+        // Trap the signals before anything is printed: a supervisor that signals as soon as it
+        // sees the "listening" line must get a graceful shutdown, not the default kill.
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         let app = MetricsServerApp(configuration: config, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let signalHandler = Task { await Self.handle(signals, group: group, logger: logger) }
         // Anything instrumented with swift-metrics lands in the same registry as our own series.
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: app.service.stats.registry))
         let address = try await app.start()
@@ -121,16 +126,14 @@ struct Serve: AsyncParsableCommand {
             if let demoToken { say("token: \(demoToken)") }
         }
 
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let signals = Task { await Self.handleSignals(group, logger: logger) }
         try await group.run()
-        signals.cancel()
+        signalHandler.cancel()
     }
 
     /// The first SIGTERM/SIGINT starts a graceful shutdown; a second one exits at once.
-    static func handleSignals(_ group: ServiceGroup, logger: Logger) async {
+    static func handle(_ signals: UnixSignalsSequence, group: ServiceGroup, logger: Logger) async {
         var seen = 0
-        for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+        for await signal in signals {
             seen += 1
             if seen == 1 {
                 logger.info("stop requested: graceful shutdown (a second signal exits at once)", metadata: ["signal": "\(signal)"])
