@@ -49,6 +49,7 @@ struct Query: AsyncParsableCommand {
                 print(try Self.table(response.body, title: "account \(client.account), last \(last), at \(Self.clock(now))"))
             }
             guard let watch else { return }
+            fflush(nil)  // stdout is a pipe under `watch`-like wrappers: show each table at once
             try await Task.sleep(nanoseconds: UInt64(max(watch, 0.2) * 1e9))
         }
     }

@@ -48,6 +48,7 @@ struct Simulate: AsyncParsableCommand {
         let path = client.path("events")
         var sent = 0, applied: Int64 = 0, rejected: Int64 = 0, sequence: Int64 = 0, failures = 0
         var lastReport = start
+        var lastPost = Date.distantPast
         var exhausted = false
         while !exhausted {
             let elapsed = Date().timeIntervalSince(start)
@@ -55,10 +56,12 @@ struct Simulate: AsyncParsableCommand {
             if events > 0 && sent >= events { break }
             var due = Int(rate * elapsed) - sent
             if events > 0 { due = min(due, events - sent) }
-            if due <= 0 {
+            // About ten requests a second at most, unless a full batch is already due.
+            if due <= 0 || (due < batch && Date().timeIntervalSince(lastPost) < 0.1) {
                 try await Task.sleep(nanoseconds: 10_000_000)
                 continue
             }
+            lastPost = Date()
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             var request = PublishEventsRequest()
             request.producerId = producerId
