@@ -1,5 +1,4 @@
 import MetricsCore
-import Prometheus
 
 /// What the core holds, summed over accounts, read at each scrape of `/metrics`.
 struct CoreSizes: Sendable, Equatable {
@@ -21,33 +20,5 @@ struct CoreSizes: Sendable, Equatable {
             sizes.buckets += one.2
         }
         return sizes
-    }
-}
-
-/// The gauges `/metrics` shows for the running server: connections, health, core sizes.
-struct ServerGauges: Sendable {
-    let connections: Gauge
-    let serving: Gauge
-    let accounts: Gauge
-    let agents: Gauge
-    let conversations: Gauge
-    let buckets: Gauge
-
-    init(_ registry: PrometheusCollectorRegistry) {
-        connections = registry.makeGauge(descriptor: .named("metricsd_open_connections", "Client connections open (HTTP/2 and HTTP/1.1)."))
-        serving = registry.makeGauge(descriptor: .named("metricsd_serving", "1 while health is SERVING, 0 once shutdown began."))
-        accounts = registry.makeGauge(descriptor: .named("metricsd_core_accounts", "Accounts the core holds."))
-        agents = registry.makeGauge(descriptor: .named("metricsd_core_agents", "Agents known to the core, over all accounts."))
-        conversations = registry.makeGauge(descriptor: .named("metricsd_core_open_conversations", "Open conversations in the core, over all accounts."))
-        buckets = registry.makeGauge(descriptor: .named("metricsd_core_buckets", "Per-minute series buckets kept for by-time metrics, over all accounts."))
-    }
-
-    func set(connections: Int, serving: Bool, sizes: CoreSizes) {
-        self.connections.set(Int64(connections))
-        self.serving.set(Int64(serving ? 1 : 0))
-        accounts.set(Int64(sizes.accounts))
-        agents.set(Int64(sizes.agents))
-        conversations.set(Int64(sizes.openConversations))
-        buckets.set(Int64(sizes.buckets))
     }
 }

@@ -33,6 +33,8 @@ public final class ServerStats: Sendable {
     }
 
     static let codes = 17
+    static let requestsHelp = "Requests answered, by front, method and gRPC status code (REST answers too)."
+    static let latencyHelp = "Time from request head to the end of the answer."
     /// 100 µs to 10 s: a cached GetMetrics answers in well under a millisecond; a deadline or a
     /// test delay lands in the upper buckets.
     static let latencyBuckets: [Duration] = [
@@ -78,7 +80,7 @@ public final class ServerStats: Sendable {
                 for c in 0..<Self.codes {
                     let labels = [("front", f.label), ("method", m.label), ("code", APIError.Code(rawValue: c).name)]
                     requests.append(LazyMetric {
-                        registry.makeCounter(descriptor: .named("metricsd_requests_total", "Requests answered, by front, method and gRPC status code (REST answers too)."), labels: labels)
+                        registry.makeCounter(descriptor: .named("metricsd_requests_total", Self.requestsHelp), labels: labels)
                     })
                 }
             }
@@ -87,23 +89,31 @@ public final class ServerStats: Sendable {
         latency = Front.allCases.flatMap { f in
             Method.allCases.map { m in
                 LazyMetric {
-                    registry.makeDurationHistogram(descriptor: .named("metricsd_request_duration_seconds", "Time from request head to the end of the answer."), labels: [("front", f.label), ("method", m.label)],
-                        buckets: Self.latencyBuckets)
+                    registry.makeDurationHistogram(
+                        descriptor: .named("metricsd_request_duration_seconds", Self.latencyHelp),
+                        labels: [("front", f.label), ("method", m.label)], buckets: Self.latencyBuckets)
                 }
             }
         }
         let rejections = "Requests rejected by the rate limiter, by reason."
-        rejectedConcurrent = registry.makeCounter(descriptor: .named("metricsd_rate_limit_rejections_total", rejections), labels: [("reason", "concurrent")])
-        rejectedPerMinute = registry.makeCounter(descriptor: .named("metricsd_rate_limit_rejections_total", rejections), labels: [("reason", "per_minute")])
+        let rejected = MetricNameDescriptor.named("metricsd_rate_limit_rejections_total", rejections)
+        rejectedConcurrent = registry.makeCounter(descriptor: rejected, labels: [("reason", "concurrent")])
+        rejectedPerMinute = registry.makeCounter(descriptor: rejected, labels: [("reason", "per_minute")])
         let events = "Events received through PublishEvents (both fronts), by outcome."
         eventsApplied = registry.makeCounter(descriptor: .named("metricsd_events_total", events), labels: [("outcome", "applied")])
         eventsRejected = registry.makeCounter(descriptor: .named("metricsd_events_total", events), labels: [("outcome", "rejected")])
-        duplicateBatches = registry.makeCounter(descriptor: .named("metricsd_duplicate_batches_total", "PublishEvents batches acknowledged again without applying (sequence already seen)."))
+        duplicateBatches = registry.makeCounter(descriptor: .named(
+            "metricsd_duplicate_batches_total",
+            "PublishEvents batches acknowledged again without applying (sequence already seen)."))
         let demo = "Events the --demo simulator applied to its own account, by outcome."
         demoApplied = registry.makeCounter(descriptor: .named("metricsd_demo_events_total", demo), labels: [("outcome", "applied")])
         demoRejected = registry.makeCounter(descriptor: .named("metricsd_demo_events_total", demo), labels: [("outcome", "rejected")])
-        walFsync = registry.makeDurationHistogram(descriptor: .named("metricsd_wal_fsync_duration_seconds", "Write-ahead log fsync latency (empty until the write-ahead log exists)."), buckets: Self.fsyncBuckets)
-        inFlight = registry.makeGauge(descriptor: .named("metricsd_requests_in_flight", "Requests (HTTP/2 streams and HTTP/1.1 exchanges) a front is working on."))
+        walFsync = registry.makeDurationHistogram(
+            descriptor: .named(
+                "metricsd_wal_fsync_duration_seconds", "Write-ahead log fsync latency (empty until the write-ahead log exists)."),
+            buckets: Self.fsyncBuckets)
+        inFlight = registry.makeGauge(descriptor: .named(
+            "metricsd_requests_in_flight", "Requests (HTTP/2 streams and HTTP/1.1 exchanges) a front is working on."))
     }
 
     // MARK: Recording (hot path)
@@ -181,21 +191,4 @@ public final class ServerStats: Sendable {
         inFlight.set(Int64(requestsInFlight))
         return registry.emitToString()
     }
-}
-
-/// A metric object created on first use and cached: the registry's lookup by label strings
-/// (and its lock) happens once per label set, not once per request.
-final class LazyMetric<Metric: AnyObject & Sendable>: Sendable {
-    private let reference = AtomicLazyReference<Metric>()
-    private let make: @Sendable () -> Metric
-
-    init(_ make: @escaping @Sendable () -> Metric) { self.make = make }
-
-    var value: Metric {
-        if let m = reference.load() { return m }
-        return reference.storeIfNil(make())
-    }
-
-    /// The metric if something created it already (reading must not create empty series).
-    func peek() -> Metric? { reference.load() }
 }
