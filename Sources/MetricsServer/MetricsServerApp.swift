@@ -50,7 +50,7 @@ public final class MetricsServerApp: Service, Sendable {
         self.logger = logger
         let authenticator = Authenticator(
             tokens: configuration.tokens, defaultLimits: configuration.defaultLimits, noAuth: configuration.noAuth)
-        let stats = ServerStats(requestLogger: configuration.logRequests ? logger : nil)
+        let stats = ServerStats(requestLogger: configuration.logRequests ? logger : nil, errorLogger: logger)
         service = MetricsService(authenticator: authenticator, stats: stats, clock: clock)
         group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
         let router: any HTTPHandler = Router(

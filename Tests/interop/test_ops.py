@@ -327,7 +327,7 @@ def write_json(obj) -> str:
 ])
 def test_invalid_config_file_fails_at_start_naming_the_key(config, named):
     out = run_serve(["--config", write_json(config)])
-    assert out.returncode != 0
+    assert out.returncode == 64  # EX_USAGE, before anything binds
     assert named in out.stderr, out.stderr
 
 
@@ -345,6 +345,16 @@ def test_invalid_environment_fails_at_start_naming_the_variable(env, named):
 def test_invalid_flag_fails_naming_the_flag():
     out = run_serve(["--drain-delay", "later"])
     assert out.returncode != 0 and "--drain-delay" in out.stderr
+
+
+def test_a_port_in_use_is_one_error_line_and_a_failed_start():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        out = run_serve(["--port", str(busy.getsockname()[1])])
+    assert out.returncode != 0
+    errors = [l for l in out.stderr.splitlines() if " error metricsd:" in l]
+    assert len(errors) == 1 and "cannot listen" in errors[0], out.stderr
 
 
 def serve_until_ready(args, env):

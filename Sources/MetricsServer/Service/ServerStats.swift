@@ -70,9 +70,12 @@ public final class ServerStats: Sendable {
     /// When set, one line per finished request (`--log-requests`): front, method, code and
     /// duration only; never a token or a body.
     private let requestLogger: Logger?
+    /// One line per request that failed on our side (INTERNAL, UNKNOWN, DATA_LOSS), flag or not.
+    private let errorLogger: Logger?
 
-    public init(requestLogger: Logger? = nil) {
+    public init(requestLogger: Logger? = nil, errorLogger: Logger? = nil) {
         self.requestLogger = requestLogger
+        self.errorLogger = errorLogger
         let registry = self.registry
         var requests: [LazyMetric<Counter>] = []
         for f in Front.allCases {
@@ -131,6 +134,11 @@ public final class ServerStats: Sendable {
         if let start {
             elapsed = (NIODeadline.now() - start).nanoseconds
             latency[front.rawValue * Method.allCases.count + method.rawValue].value.record(.nanoseconds(elapsed))
+        }
+        if code == .internalError || code == .unknown || code == .dataLoss, let errorLogger {
+            errorLogger.error("request failed", metadata: [
+                "front": "\(front.label)", "method": "\(method.label)", "code": "\(code.name)",
+            ])
         }
         if let requestLogger {
             var metadata: Logger.Metadata = ["front": "\(front.label)", "method": "\(method.label)", "code": "\(code.name)"]
