@@ -115,7 +115,12 @@ struct Serve: AsyncParsableCommand {
         // sees the "listening" line must get a graceful shutdown, not the default kill.
         let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         let app = MetricsServerApp(configuration: config, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        var groupConfig = ServiceGroupConfiguration(services: [app], logger: logger)
+        // The server bounds its own drain (drain delay + grace); this is the backstop should
+        // anything after it hang: cancel, then give up loudly rather than never exit.
+        groupConfig.maximumGracefulShutdownDuration = .milliseconds(settings.drainDelayMs + settings.shutdownGraceMs + 5_000)
+        groupConfig.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: groupConfig)
         let signalHandler = Task { await Self.handle(signals, group: group, logger: logger) }
         // Anything instrumented with swift-metrics lands in the same registry as our own series.
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: app.service.stats.registry))
