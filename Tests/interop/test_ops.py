@@ -174,7 +174,7 @@ def connect_refused(port) -> bool:
 
 def test_sigterm_during_100_in_flight_calls_finishes_them_refuses_new_connections_and_exits_0():
     s = Server(extra_args=["--test-hooks"])
-    ch, calls = delayed_calls(s.target, 100, 2500)
+    ch, calls = delayed_calls(s.target, 100, 4000)  # long enough for all 100 to be in flight on a busy machine
     try:
         wait_in_flight(s, 100)
         sent = time.time()
