@@ -155,9 +155,9 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         var status = ""
         var message = ""
         try JSONCodec.decode(bytes) { (r: inout JSONReader) throws(JSONError) in
-            try r.readObject { (r: inout JSONReader, key: String) throws(JSONError) in
-                guard key == "error" else { return try r.skipValue() }
-                try r.readObject { (r: inout JSONReader, key: String) throws(JSONError) in
+            try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
+                guard "error" ~= key else { return try r.skipValue() }
+                try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
                     switch key {
                     case "code": http = try r.readInt64()
                     case "status": status = try r.readString()

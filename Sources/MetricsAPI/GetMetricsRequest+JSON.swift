@@ -19,7 +19,7 @@ extension GetMetricsRequest {
 
     static func readBody(_ r: inout JSONReader) throws(JSONError) -> GetMetricsRequest {
         var req = GetMetricsRequest()
-        try r.readObject { (r: inout JSONReader, key: String) throws(JSONError) in
+        try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
             switch key {
             case "filters":
                 req.filters = try r.readNull() ? nil : Filters.read(&r)
@@ -67,7 +67,7 @@ extension GetMetricsRequest {
 extension Filters {
     static func read(_ r: inout JSONReader) throws(JSONError) -> Filters {
         var f = Filters()
-        try r.readObject { (r: inout JSONReader, key: String) throws(JSONError) in
+        try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
             switch key {
             case "time": f.time = try r.readNull() ? nil : TimeRange.read(&r)
             case "agentIds": f.agentIds = try r.readStringArray()
@@ -116,7 +116,7 @@ extension TimeRange {
     /// as "filters.time.from is required" on both fronts alike.
     static func read(_ r: inout JSONReader) throws(JSONError) -> TimeRange {
         var t = TimeRange()
-        try r.readObject { (r: inout JSONReader, key: String) throws(JSONError) in
+        try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
             switch key {
             case "from": t.fromMs = try r.readNull() ? 0 : r.readInt64()
             case "to": t.toMs = try r.readNull() ? 0 : r.readInt64()

@@ -20,7 +20,7 @@ extension GetMetricsResponse {
 
     static func read(_ r: inout JSONReader) throws(JSONError) -> GetMetricsResponse {
         var resp = GetMetricsResponse()
-        try r.readObject { (r: inout JSONReader, key: String) throws(JSONError) in
+        try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
             switch key {
             case "metadata": resp.metadata = try r.readNull() ? nil : Metadata.read(&r)
             case "groupBy": resp.groupBy = try r.readNull() ? nil : GroupBySection.read(&r)
@@ -52,7 +52,7 @@ extension GetMetricsResponse {
 extension Metadata {
     static func read(_ r: inout JSONReader) throws(JSONError) -> Metadata {
         var m = Metadata()
-        try r.readObject { (r: inout JSONReader, key: String) throws(JSONError) in
+        try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
             switch key {
             case "count": m.count = try r.readNull() ? 0 : r.readInt64()
             case "first": m.first = try r.readNull() ? nil : Link.read(&r)
@@ -97,7 +97,7 @@ extension Metadata {
 extension Link {
     static func read(_ r: inout JSONReader) throws(JSONError) -> Link {
         var l = Link()
-        try r.readObject { (r: inout JSONReader, key: String) throws(JSONError) in
+        try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
             switch key {
             case "rel": l.rel = try r.readStringOrNull() ?? ""
             case "href": l.href = try r.readStringOrNull() ?? ""
@@ -120,7 +120,7 @@ extension Link {
 extension GroupBySection {
     static func read(_ r: inout JSONReader) throws(JSONError) -> GroupBySection {
         var s = GroupBySection()
-        try r.readObject { (r: inout JSONReader, key: String) throws(JSONError) in
+        try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
             switch key {
             case "groupByField": s.groupByField = try r.readStringOrNull() ?? ""
             case "groups":
@@ -149,7 +149,7 @@ extension GroupBySection {
 extension Group {
     static func read(_ r: inout JSONReader) throws(JSONError) -> Group {
         var g = Group()
-        try r.readObject { (r: inout JSONReader, key: String) throws(JSONError) in
+        try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
             switch key {
             case "key": g.key = try r.readStringOrNull() ?? ""
             case "keyDescription": g.keyDescription = try r.readStringOrNull() ?? ""
@@ -177,7 +177,7 @@ extension Group {
 extension AllSection {
     static func read(_ r: inout JSONReader) throws(JSONError) -> AllSection {
         var a = AllSection()
-        try r.readObject { (r: inout JSONReader, key: String) throws(JSONError) in
+        try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
             switch key {
             case "metrics": a.metrics = try r.readNull() ? nil : Metrics.read(&r)
             default: try r.skipValue()
@@ -200,8 +200,8 @@ extension Metrics {
     /// Keys are the camelCase response names; a count must be an integer, a double a number.
     static func read(_ r: inout JSONReader) throws(JSONError) -> Metrics {
         var m = Metrics()
-        try r.readObject { (r: inout JSONReader, key: String) throws(JSONError) in
-            guard let metric = Metric(responseName: key) else { return try r.skipValue() }
+        try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
+            guard let metric = Metric(responseName: key.string) else { return try r.skipValue() }
             if r.readNull() {
                 m[metric] = nil
                 return

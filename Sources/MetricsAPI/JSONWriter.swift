@@ -108,7 +108,7 @@ struct JSONWriter {
             null()
             return
         }
-        if value == value.rounded(.towardZero) && value.magnitude < 9_007_199_254_740_992 {
+        if value.magnitude < 9_007_199_254_740_992 && Rounding.isIntegral(value) {
             int(Int64(value))
             return
         }

@@ -1,11 +1,11 @@
-public import MetricsCore
+import MetricsCore
 
 /// Access to the `Metrics` message by `Metric`, so the JSON mapping and the response builder
 /// walk the metrics as a table instead of repeating eighteen field names.
 extension Metrics {
     /// The value of one metric, typed by `Metric.valueType`. Setting a value of the other type
     /// converts it (a double count is rounded; one that does not fit an Int64 is dropped).
-    public subscript(metric: Metric) -> MetricValue? {
+    subscript(metric: Metric) -> MetricValue? {
         get {
             switch metric {
             case .closedConversations: closedConversations.map(MetricValue.count)
@@ -39,7 +39,7 @@ extension Metrics {
                 c = v
                 d = Double(v)
             case .double(let v):
-                c = v.isFinite ? Int64(exactly: v.rounded(.toNearestOrAwayFromZero)) : nil
+                c = Rounding.int64(Rounding.halfAwayFromZero(v))
                 d = v
             }
             switch metric {

@@ -1,7 +1,10 @@
 /// REST JSON of the ingest messages (SPEC §4): `{"producerId":"p1","sequence":42,"events":[...]}`
 /// with each event flat (`type`, `time` and the camelCase fields of its type). `accountId`
 /// comes from the URL and is not part of the body. Empty strings, empty arrays and absent
-/// optionals are left out when writing; `null` reads as absent.
+/// optionals are left out when writing; `null` reads as absent. A value of the wrong JSON type
+/// anywhere in the batch (`"time":"soon"`) makes the body malformed — a 400 naming
+/// `events[i].time`, as a wrong wire type fails a whole protobuf message — while well-typed
+/// events that are incomplete or of an unknown type are rejected one by one (EventMapping.swift).
 extension PublishEventsRequest {
     public init(jsonBody bytes: [UInt8]) throws(APIError) {
         self = try JSONCodec.decode(bytes, PublishEventsRequest.read)
@@ -17,7 +20,7 @@ extension PublishEventsRequest {
 
     static func read(_ r: inout JSONReader) throws(JSONError) -> PublishEventsRequest {
         var req = PublishEventsRequest()
-        try r.readObject { (r: inout JSONReader, key: String) throws(JSONError) in
+        try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
             switch key {
             case "producerId": req.producerId = try r.readStringOrNull() ?? ""
             case "sequence": req.sequence = try r.readNull() ? 0 : r.readInt64()
@@ -51,7 +54,7 @@ extension PublishEventsRequest {
 extension EventMessage {
     static func read(_ r: inout JSONReader) throws(JSONError) -> EventMessage {
         var e = EventMessage()
-        try r.readObject { (r: inout JSONReader, key: String) throws(JSONError) in
+        try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
             switch key {
             case "type": e.type = try r.readStringOrNull() ?? ""
             case "time": e.time = try r.readNull() ? 0 : r.readInt64()
@@ -144,7 +147,7 @@ extension PublishEventsResponse {
 
     static func read(_ r: inout JSONReader) throws(JSONError) -> PublishEventsResponse {
         var resp = PublishEventsResponse()
-        try r.readObject { (r: inout JSONReader, key: String) throws(JSONError) in
+        try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
             switch key {
             case "applied": resp.applied = try r.readNull() ? 0 : r.readInt64()
             case "rejected": resp.rejected = try r.readNull() ? 0 : r.readInt64()
@@ -152,7 +155,7 @@ extension PublishEventsResponse {
             case "rejections":
                 try r.readArray { (r: inout JSONReader, _: Int) throws(JSONError) in
                     var rej = Rejection()
-                    try r.readObject { (r: inout JSONReader, key: String) throws(JSONError) in
+                    try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
                         switch key {
                         case "index": rej.index = try r.readNull() ? 0 : r.readInt32()
                         case "reason": rej.reason = try r.readStringOrNull() ?? ""

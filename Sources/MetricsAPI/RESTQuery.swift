@@ -1,7 +1,7 @@
 /// The URL half of a REST metrics query: `{accountId}` from the path and `offset`, `limit`,
 /// `sort` from the query string (SPEC §1). Only syntax is checked here (an integer is an
 /// integer); the ranges (offset ≥ 0, limit 1..50, the sort grammar) are checked once, by
-/// `MetricsRequestValidator`, for both fronts.
+/// `GetMetricsRequest.validated(now:front:)`, for both fronts.
 ///
 /// Decisions (docs/api.md): an absent `limit` is stored as 50, so that an explicit `limit=0`
 /// stays 0 and validation rejects it on REST; `sort=` (empty) means absent; unknown

@@ -86,7 +86,7 @@ enum ResponseLinks {
             case (.count, let v?):
                 m[metric] = v
             case (.double, .double(let d)?):
-                m[metric] = d.isFinite ? .double(roundedToThousandths(d)) : nil
+                m[metric] = d.isFinite ? .double(Rounding.thousandths(d)) : nil
             case (.double, .count(let c)?):
                 m[metric] = .double(Double(c))
             case (.double, nil):
@@ -95,12 +95,4 @@ enum ResponseLinks {
         }
         return m
     }
-}
-
-/// Rounds to 3 decimals, half away from zero (SPEC §3). The engine's sort on doubles must use
-/// the same rounding; this is the one definition in MetricsAPI.
-public func roundedToThousandths(_ x: Double) -> Double {
-    let scaled = x * 1000
-    guard scaled.isFinite else { return x }
-    return scaled.rounded(.toNearestOrAwayFromZero) / 1000
 }

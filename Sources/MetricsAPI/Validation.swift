@@ -159,6 +159,10 @@ enum MetricsRequestRules {
     /// metric like `assigned_conversations` (same value, its own response name).
     static func metric(named name: String, field: String, kind: Metric.Kind) throws(APIError) -> Metric {
         guard let m = Metric(requestName: name) else {
+            if let camel = Metric(responseName: name) {
+                throw .invalidArgument(
+                    "\(field): unknown metric \"\(name)\" (request names are snake_case: \(camel.requestName))")
+            }
             throw .invalidArgument("\(field): unknown metric \"\(name)\"")
         }
         guard m.kind == kind else {

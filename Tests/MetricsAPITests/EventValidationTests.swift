@@ -145,4 +145,15 @@ func rejection(_ e: EventMessage) -> String? {
         req.accountId = "acme"
         #expect(try req.validated().entries.isEmpty)
     }
+
+    @Test func aWronglyTypedEventFieldIsAMalformedBody() {
+        let body = "{\"producerId\":\"p\",\"sequence\":1,\"events\":[{\"type\":\"consumer_message\",\"time\":1},"
+            + "{\"type\":\"agent_upserted\",\"time\":2,\"maxSlots\":4294967296}]}"
+        do {
+            _ = try PublishEventsRequest(jsonBody: body.bytes)
+            Issue.record("accepted")
+        } catch {
+            #expect(error == APIError.invalidArgument("events[1].maxSlots: integer out of range at byte 123"))
+        }
+    }
 }

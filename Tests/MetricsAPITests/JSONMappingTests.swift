@@ -1,4 +1,4 @@
-import MetricsAPI
+@testable import MetricsAPI
 import MetricsCore
 import Testing
 

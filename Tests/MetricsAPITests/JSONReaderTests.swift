@@ -182,3 +182,58 @@ func jsonErrorText(_ bytes: [UInt8]) -> String? {
         }
     }
 }
+
+/// The reader skips plain ASCII 8 bytes at a time; these pin every position of a special byte
+/// relative to those 8-byte words.
+@Suite struct JSONReaderWordScanTests {
+    @Test(arguments: ["\"", "\\", "\n", "\u{1F}", "\u{e9}", "\u{4e2d}", "\u{1F600}", "\u{7F}"])
+    func specialCharactersAtEveryOffsetReadBack(_ special: String) throws {
+        for length in 0..<40 {
+            for at in 0...length {
+                let value = String(repeating: "a", count: at) + special + String(repeating: "b", count: length - at)
+                let doc = written { $0.string(value) }
+                #expect(try readJSONString(doc) == value)
+            }
+        }
+    }
+
+    @Test func rawControlCharacterIsFoundAtItsExactOffset() {
+        for length in 1..<40 {
+            for at in 0..<length {
+                var bytes = [UInt8(ascii: "\"")] + Array(repeating: UInt8(ascii: "x"), count: length) + [UInt8(ascii: "\"")]
+                bytes[1 + at] = 0x01
+                #expect(jsonErrorText(bytes) == "control character in string (escape it as \\u00XX) at byte \(1 + at)")
+            }
+        }
+    }
+
+    @Test func invalidUTF8IsFoundAtItsExactOffsetInLongStrings() {
+        for at in 0..<30 {
+            var bytes = [UInt8(ascii: "\"")] + Array(repeating: UInt8(ascii: "x"), count: 30) + [UInt8(ascii: "\"")]
+            bytes[1 + at] = 0xFF
+            #expect(jsonErrorText(bytes) == "invalid UTF-8 in string at byte \(1 + at)")
+        }
+    }
+
+    @Test func escapedKeysMatchTheirFieldAndNonASCIIKeysAreIgnored() throws {
+        let req = try GetMetricsRequest(
+            jsonBody: "{\"metricsToRetrieve\\u0042yTime\":[\"x\"],\"gr\u{f6}upBy\":\"y\",\"groupBy\":\"skillId\"}".bytes)
+        #expect(req.metricsToRetrieveByTime == ["x"])
+        #expect(req.groupBy == "skillId")
+    }
+
+    @Test func errorPathsShowEscapedKeysDecoded() {
+        #expect(
+            jsonErrorTextForRequest("{\"filt\\u0065rs\":{\"ti\\u006de\":{\"from\":true}}}")
+                == "filters.time.from: expected an integer, found boolean at byte 37")
+    }
+}
+
+func jsonErrorTextForRequest(_ doc: String) -> String? {
+    do {
+        _ = try GetMetricsRequest(jsonBody: doc.bytes)
+        return nil
+    } catch {
+        return error.message
+    }
+}

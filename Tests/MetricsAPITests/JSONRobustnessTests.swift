@@ -51,6 +51,17 @@ import Testing
         }
     }
 
+    @Test func randomCorruptionsWithAnyByteValueDecodeOrThrow() async {
+        await propertyCheck(count: 2000, input: Gen.uint64()) { seed in
+            var rng = SplitMix(seed)
+            var bytes = Self.documents.randomElement(using: &rng)!.bytes
+            for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+            }
+            _ = Self.decodeWithEveryDecoder(bytes)
+        }
+    }
+
     @Test func randomBytesDecodeOrThrow() async {
         await propertyCheck(count: 500, input: Gen<UInt8>.value(in: 0...255).array(of: 0...64)) { bytes in
             _ = Self.decodeWithEveryDecoder(bytes)

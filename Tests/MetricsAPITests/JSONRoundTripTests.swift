@@ -1,4 +1,4 @@
-import MetricsAPI
+@testable import MetricsAPI
 import PropertyBased
 import Testing
 

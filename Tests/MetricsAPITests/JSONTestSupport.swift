@@ -1,4 +1,4 @@
-import MetricsAPI
+@testable import MetricsAPI
 import MetricsCore
 
 /// A tiny deterministic generator: property tests draw one UInt64 seed from PropertyBased (so a

@@ -1,4 +1,4 @@
-import MetricsAPI
+@testable import MetricsAPI
 import MetricsCore
 import Testing
 
@@ -96,7 +96,23 @@ func linkOffsets(_ r: GetMetricsResponse) -> [String: String] {
         (2.675, 2.675), (1e300, 1e300),
     ])
     func doublesRoundToThreeDecimalsHalfAwayFromZero(_ value: Double, _ expected: Double) {
-        #expect(roundedToThousandths(value) == expected)
+        #expect(Rounding.thousandths(value) == expected)
+    }
+
+    @Test(arguments: [
+        (0.5, 1.0), (-0.5, -1.0), (1.5, 2.0), (2.5, 3.0), (0.49999999999999994, 0.0), (-2.4, -2.0),
+        (4_503_599_627_370_497.0, 4_503_599_627_370_497.0), (1e300, 1e300), (-7.0, -7.0),
+    ])
+    func integersRoundHalfAwayFromZeroWithoutLibm(_ value: Double, _ expected: Double) {
+        #expect(Rounding.halfAwayFromZero(value) == expected)
+        #expect(Rounding.isIntegral(expected))
+    }
+
+    @Test func nonIntegralAndNonFiniteValuesAreNotIntegral() {
+        #expect(!Rounding.isIntegral(0.5))
+        #expect(!Rounding.isIntegral(-1e-300))
+        #expect(!Rounding.isIntegral(.nan))
+        #expect(!Rounding.isIntegral(.infinity))
     }
 
     @Test func groupsKeepTheEngineOrderAndCarryRoundedValues() {

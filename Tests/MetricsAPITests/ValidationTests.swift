@@ -54,6 +54,11 @@ func validQuery(_ req: GetMetricsRequest, front: APIFront = .grpc) throws -> Met
         expectInvalid(validRequest { $0.filters = nil }, "filters is required")
     }
 
+    @Test func anEmptyRequestIsToldFiltersIsRequiredFirst() {
+        expectInvalid(GetMetricsRequest(), "filters is required")
+        expectInvalid(GetMetricsRequest(), front: .rest, "filters is required")
+    }
+
     @Test func missingTimeIs400() {
         expectInvalid(validRequest { $0.filters?.time = nil }, "filters.time is required")
     }
@@ -327,7 +332,7 @@ func validQuery(_ req: GetMetricsRequest, front: APIFront = .grpc) throws -> Met
             "metricsToRetrieveByTime[2]: unknown metric \"foo\"")
         expectInvalid(
             validRequest { $0.metricsToRetrieveCurrentValue = ["onlineAgents"] },
-            "metricsToRetrieveCurrentValue[0]: unknown metric \"onlineAgents\"")
+            "metricsToRetrieveCurrentValue[0]: unknown metric \"onlineAgents\" (request names are snake_case: online_agents)")
     }
 
     // MARK: the whole query

@@ -1,0 +1,135 @@
+/// Typed values for the message decoders: strings, booleans, integers (numbers or decimal
+/// strings, see JSONReader.swift) and finite doubles.
+extension JSONReader {
+    mutating func readString() throws(JSONError) -> String {
+        guard byte(pos) == UInt8(ascii: "\"") else { throw typeError(expected: "a string") }
+        let s = try scanString()
+        skipWhitespace()
+        return s
+    }
+
+    /// A string, or nil for `null`.
+    mutating func readStringOrNull() throws(JSONError) -> String? {
+        if readNull() { return nil }
+        return try readString()
+    }
+
+    /// An array of strings; `null` is an empty array, a `null` element is an error.
+    mutating func readStringArray() throws(JSONError) -> [String] {
+        var out: [String] = []
+        try readArray { (r: inout JSONReader, i: Int) throws(JSONError) in
+            // Lists in requests are short: one allocation instead of growing 1, 2, 4.
+            if i == 0 { out.reserveCapacity(4) }
+            out.append(try r.readString())
+        }
+        return out
+    }
+
+    mutating func readBool() throws(JSONError) -> Bool {
+        switch byte(pos) {
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            skipWhitespace()
+            return true
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            skipWhitespace()
+            return false
+        default:
+            throw typeError(expected: "a boolean")
+        }
+    }
+
+    /// An integer: a JSON number without fraction or exponent, or a string holding one.
+    mutating func readInt64() throws(JSONError) -> Int64 {
+        let start = pos
+        let token: NumberToken
+        switch byte(pos) {
+        case UInt8(ascii: "\""):
+            let s = try scanString()
+            guard let v = JSONReader.parseIntegerText(Array(s.utf8)) else {
+                throw error("expected an integer, found string", at: start)
+            }
+            skipWhitespace()
+            return v
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            token = try scanNumber()
+        default:
+            throw typeError(expected: "an integer")
+        }
+        guard token.isInteger else { throw error("expected an integer, found a fraction or exponent", at: start) }
+        var value: Int64 = 0
+        var i = token.start
+        let negative = bytes[i] == UInt8(ascii: "-")
+        if negative { i += 1 }
+        while i < token.end {
+            let d = Int64(bytes[i] &- UInt8(ascii: "0"))
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (a, o2) = negative ? m.subtractingReportingOverflow(d) : m.addingReportingOverflow(d)
+            if o1 || o2 { throw error("integer out of range", at: start) }
+            value = a
+            i += 1
+        }
+        skipWhitespace()
+        return value
+    }
+
+    mutating func readInt32() throws(JSONError) -> Int32 {
+        let start = pos
+        let v = try readInt64()
+        guard let small = Int32(exactly: v) else { throw error("integer out of range", at: start) }
+        return small
+    }
+
+    /// A finite JSON number.
+    mutating func readDouble() throws(JSONError) -> Double {
+        let start = pos
+        switch byte(pos) {
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): break
+        default: throw typeError(expected: "a number")
+        }
+        let token = try scanNumber()
+        let value: Double
+        if token.isInteger && token.end - token.start <= 15 {
+            // Fast path: up to 15 digits are exact in a Double.
+            var v: Int64 = 0
+            var i = token.start
+            let negative = bytes[i] == UInt8(ascii: "-")
+            if negative { i += 1 }
+            while i < token.end {
+                v = v * 10 + Int64(bytes[i] &- UInt8(ascii: "0"))
+                i += 1
+            }
+            value = negative ? (v == 0 ? -0.0 : -Double(v)) : Double(v)
+        } else {
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[token.start..<token.end]), as: UTF8.self)
+            guard let v = Double(text) else { throw error("invalid number", at: start) }
+            value = v
+        }
+        guard value.isFinite else { throw error("number out of range", at: start) }
+        skipWhitespace()
+        return value
+    }
+
+    /// Parses `-?(0|[1-9][0-9]*)` into an Int64; nil when malformed or out of range.
+    static func parseIntegerText(_ text: [UInt8]) -> Int64? {
+        var i = 0
+        let negative = text.first == UInt8(ascii: "-")
+        if negative { i = 1 }
+        guard i < text.count else { return nil }
+        if text[i] == UInt8(ascii: "0") && text.count > i + 1 { return nil }
+        var value: Int64 = 0
+        while i < text.count {
+            let c = text[i]
+            guard c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") else { return nil }
+            let d = Int64(c - UInt8(ascii: "0"))
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (a, o2) = negative ? m.subtractingReportingOverflow(d) : m.addingReportingOverflow(d)
+            if o1 || o2 { return nil }
+            value = a
+            i += 1
+        }
+        return value
+    }
+
+}
