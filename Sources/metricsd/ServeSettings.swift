@@ -122,12 +122,17 @@ struct ServeSettings: Equatable {
         }
     }
 
+    /// `METRICSD_*` names that are not serve settings: the config file's path, the clients'
+    /// server and token (`metricsd query`/`simulate`, often exported in the same shell), and
+    /// the binary path the scripts and tests use.
+    static let otherVariables: Set<String> = ["METRICSD_CONFIG", "METRICSD_SERVER", "METRICSD_TOKEN", "METRICSD_BIN"]
+
     /// Applies `METRICSD_*` variables (unknown `METRICSD_*` names are an error too: a typo
     /// should not silently fall back to a default).
     mutating func apply(environment: [String: String]) throws(Invalid) {
         let known = Dictionary(uniqueKeysWithValues: Key.allCases.map { ($0.environmentName, $0) })
         for name in environment.keys.sorted() where name.hasPrefix("METRICSD_") {
-            if name == "METRICSD_CONFIG" || name == "METRICSD_BIN" { continue }
+            if Self.otherVariables.contains(name) { continue }
             guard let key = known[name] else {
                 throw Invalid(description: "environment \(name) is not a setting (known: \(known.keys.sorted().joined(separator: ", ")), METRICSD_CONFIG)")
             }

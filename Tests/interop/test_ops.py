@@ -369,7 +369,9 @@ def test_config_file_then_environment_then_flags():
     port_file, port_env = free_port(), free_port()
     path = write_json({"port": port_file, "no-auth": True, "max-per-minute": 7, "log-level": "debug"})
     # The environment overrides the file's port.
-    proc, line = serve_until_ready(["--config", path], {"METRICSD_PORT": str(port_env)})
+    # The clients' own variables, often exported in the same shell, are not serve settings.
+    proc, line = serve_until_ready(["--config", path], {"METRICSD_PORT": str(port_env), "METRICSD_TOKEN": "x",
+                                                        "METRICSD_SERVER": "127.0.0.1:1"})
     try:
         assert f":{port_env}" in line, line
     finally:
