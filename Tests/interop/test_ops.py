@@ -175,8 +175,13 @@ def connect_refused(port) -> bool:
 def test_sigterm_during_100_in_flight_calls_finishes_them_refuses_new_connections_and_exits_0():
     s = Server(extra_args=["--test-hooks"])
     ch, calls = delayed_calls(s.target, 100, 4000)  # long enough for all 100 to be in flight on a busy machine
+    # And 10 REST calls over HTTP/1.1, each on its own connection.
+    pool = concurrent.futures.ThreadPoolExecutor(10)
+    rest_headers = dict(REST_HEADERS, **{"x-metricsd-test-delay-ms": "4000"})
+    rest_calls = [pool.submit(s.http, "POST", "/manager_workspace/api/account/demo/metrics", rest_body(), rest_headers)
+                  for _ in range(10)]
     try:
-        wait_in_flight(s, 100)
+        wait_in_flight(s, 110)
         sent = time.time()
         s.proc.send_signal(signal.SIGTERM)
         time.sleep(0.3)
@@ -189,10 +194,12 @@ def test_sigterm_during_100_in_flight_calls_finishes_them_refuses_new_connection
             except grpc.RpcError as e:
                 results.append(e.code().name)
         assert results == ["OK"] * 100
+        assert [f.result()[0] for f in rest_calls] == [200] * 10
         assert s.proc.wait(timeout=15) == 0
         assert time.time() - sent < 12
     finally:
         ch.close()
+        pool.shutdown()
         rc = s.stop()
     assert rc == 0
     log = log_of(s)
