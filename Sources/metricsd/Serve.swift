@@ -43,6 +43,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Event-loop threads (env METRICSD_THREADS; default: one per core).") var threads: Int?
     @Option(help: "trace, debug, info, notice, warning, error or critical (env METRICSD_LOG_LEVEL; default info). Logs go to stderr.")
     var logLevel: String?
+    @Option(help: "text (key=value lines) or json (one object per line) (env METRICSD_LOG_FORMAT; default text).")
+    var logFormat: String?
     @Flag(help: "Log one line per request: front, method, status, duration; never tokens or bodies (env METRICSD_LOG_REQUESTS).")
     var logRequests = false
     @Option(help: "How long in-flight requests may take to finish after SIGTERM, e.g. 10s or 500ms (env METRICSD_SHUTDOWN_GRACE; default 10s).")
@@ -61,7 +63,8 @@ struct Serve: AsyncParsableCommand {
                 (.host, host), (.port, port.map(String.init)), (.dataDir, dataDir), (.tokens, tokens),
                 (.demo, demo ? "true" : nil), (.noAuth, noAuth ? "true" : nil),
                 (.maxConcurrent, maxConcurrent.map(String.init)), (.maxPerMinute, maxPerMinute.map(String.init)),
-                (.threads, threads.map(String.init)), (.logLevel, logLevel), (.logRequests, logRequests ? "true" : nil),
+                (.threads, threads.map(String.init)), (.logLevel, logLevel), (.logFormat, logFormat),
+                (.logRequests, logRequests ? "true" : nil),
                 (.shutdownGrace, shutdownGrace), (.drainDelay, drainDelay),
             ]
             for case let (key, value?) in flags { try settings.set(key, value, origin: "--\(key.rawValue)") }
@@ -74,7 +77,9 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let settings = try resolve(environment: ProcessInfo.processInfo.environment)
         let level = Logger.Level(rawValue: settings.logLevel) ?? .info
+        let json = settings.logFormat == "json"
         LoggingSystem.bootstrap { label in
+            if json { return JSONLogHandler(label: label, logLevel: level) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler

@@ -14,6 +14,7 @@ struct ServeSettings: Equatable {
     var maxPerMinute = 300
     var threads: Int?
     var logLevel = "info"
+    var logFormat = "text"
     var logRequests = false
     var shutdownGraceMs = 10_000
     var drainDelayMs = 0
@@ -22,7 +23,7 @@ struct ServeSettings: Equatable {
     enum Key: String, CaseIterable {
         case host, port, dataDir = "data-dir", tokens, demo, noAuth = "no-auth"
         case maxConcurrent = "max-concurrent", maxPerMinute = "max-per-minute", threads
-        case logLevel = "log-level", logRequests = "log-requests"
+        case logLevel = "log-level", logFormat = "log-format", logRequests = "log-requests"
         case shutdownGrace = "shutdown-grace", drainDelay = "drain-delay"
 
         var environmentName: String { "METRICSD_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
@@ -72,6 +73,11 @@ struct ServeSettings: Equatable {
                 throw Invalid(description: "\(origin): expected one of \(Self.logLevels.joined(separator: ", ")), got \"\(text)\"")
             }
             logLevel = text.lowercased()
+        case .logFormat:
+            guard ["text", "json"].contains(text.lowercased()) else {
+                throw Invalid(description: "\(origin): expected text or json, got \"\(text)\"")
+            }
+            logFormat = text.lowercased()
         case .logRequests: logRequests = try bool()
         case .shutdownGrace: shutdownGraceMs = try milliseconds()
         case .drainDelay: drainDelayMs = try milliseconds()

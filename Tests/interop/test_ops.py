@@ -308,6 +308,22 @@ def test_request_logs_on_with_a_flag_name_the_call_but_not_its_token_or_body():
         assert s.stop() == 0
 
 
+def test_json_log_format_is_one_object_per_line():
+    s = Server(extra_args=["--log-format", "json", "--log-requests"])
+    try:
+        s.http("POST", "/manager_workspace/api/account/demo/metrics", body=rest_body(), headers=REST_HEADERS)
+    finally:
+        assert s.stop() == 0
+    lines = [json.loads(l) for l in log_of(s).splitlines() if l.startswith("{")]
+    msgs = [l["msg"] for l in lines]
+    assert "started" in msgs and "stopped" in msgs and "request" in msgs
+    started = next(l for l in lines if l["msg"] == "started")
+    assert started["level"] == "info" and started["demo"] == "true" and started["time"].endswith("Z")
+    requests = [(l["front"], l["method"], l["code"]) for l in lines if l["msg"] == "request"]
+    assert ("rest", "GetMetrics", "OK") in requests  # besides the readiness probes' Health/Check
+    assert TOKEN not in log_of(s)
+
+
 # MARK: configuration
 
 def run_serve(args, env=None, timeout=20):
@@ -329,6 +345,7 @@ def write_json(obj) -> str:
     ({"max-per-minute": 0}, 'key "max-per-minute"'),
     ({"shutdown-grace": "soon"}, 'key "shutdown-grace"'),
     ({"log-level": "loud"}, 'key "log-level"'),
+    ({"log-format": "xml"}, 'key "log-format"'),
     ({"demo": "maybe"}, 'key "demo"'),
     ("[1, 2]", "expected a JSON object"),
 ])
@@ -399,7 +416,7 @@ def test_serve_help_documents_every_setting_and_its_variable():
     assert out.returncode == 0
     text = " ".join(out.stdout.split())
     for flag in ["host", "port", "data-dir", "tokens", "demo", "no-auth", "max-concurrent", "max-per-minute",
-                 "threads", "log-level", "log-requests", "shutdown-grace", "drain-delay", "config"]:
+                 "threads", "log-level", "log-format", "log-requests", "shutdown-grace", "drain-delay", "config"]:
         assert f"--{flag}" in text, flag
         assert "METRICSD_" + flag.upper().replace("-", "_") in text, flag
 
