@@ -1,6 +1,6 @@
 public import HTTP2Server
 public import Logging
-public import MetricsCore
+import MetricsCore
 public import NIOCore
 import NIOPosix
 public import RateLimiting
