@@ -7,13 +7,13 @@ struct CoreSizes: Sendable, Equatable {
     var openConversations = 0
     var buckets = 0
 
-    /// Takes each account's lock briefly (sizes are O(1) to read).
+    /// Takes each account's shared (reader) lock, so a scrape never blocks queries.
     static func read(_ registry: AccountRegistry) -> CoreSizes {
         var sizes = CoreSizes()
         for id in registry.accountIds {
-            let one = registry.write(account: id) { state in
+            guard let one = registry.read(account: id, { state in
                 (state.metrics.agentCount, state.metrics.openConversationCount, state.metrics.bucketCount)
-            }
+            }) else { continue }
             sizes.accounts += 1
             sizes.agents += one.0
             sizes.openConversations += one.1
