@@ -77,7 +77,8 @@ struct RESTGateway: HTTPHandler {
                 return respond(reply, error: .unsupportedMediaType(contentType), method: method)
             }
             let eventLoop = body.eventLoop
-            body.collect(upTo: Self.maxBodyBytes).hop(to: eventLoop).whenComplete { result in
+            let http2 = request.wireProtocol == .http2
+            body.collectForREST(upTo: Self.maxBodyBytes, waitForEnd: http2).hop(to: eventLoop).whenComplete { result in
                 switch result {
                 case .success(let bytes):
                     if case .metrics = route {
