@@ -40,3 +40,15 @@ extension HTTPRequestBody {
         return promise.futureResult
     }
 }
+
+extension HTTPRequestBody {
+    /// Reads and drops the body, then runs `answer` once the client has sent all of it (never,
+    /// if the stream failed first). For early refusals (404, 405, 415): over HTTP/2 a complete
+    /// answer while the upload still runs makes some clients (curl) drop the stream and lose
+    /// the answer. The transport's body cap bounds how long that wait can be.
+    func discard(thenAnswer answer: @escaping () -> Void) {
+        read { event in
+            if case .end = event { answer() }
+        }
+    }
+}

@@ -40,8 +40,7 @@ struct RESTGateway: HTTPHandler {
         let path = parts.first ?? ""
         let query = parts.count > 1 ? parts[1] : ""
         guard let route = Self.route(path) else {
-            body.discard()
-            respond(reply, error: .notFound(path: String(path)), method: .other)
+            body.discard { respond(reply, error: .notFound(path: String(path)), method: .other) }
             return
         }
         switch route {
@@ -67,14 +66,14 @@ struct RESTGateway: HTTPHandler {
         case .metrics(let account), .events(let account):
             let method: ServerStats.Method = if case .metrics = route { .getMetrics } else { .publishEvents }
             guard request.method == "POST" else {
-                body.discard()
-                return respond(reply, error: .methodNotAllowed(request.method, allowed: "POST"), method: method, allow: "POST")
+                return body.discard {
+                    respond(reply, error: .methodNotAllowed(request.method, allowed: "POST"), method: method, allow: "POST")
+                }
             }
             // Absent content-type is taken as JSON (curl --data-binary sends none with -H ""); anything else must say JSON.
             if let contentType = request.headers["content-type"],
                !contentType.lowercased().hasPrefix("application/json") {
-                body.discard()
-                return respond(reply, error: .unsupportedMediaType(contentType), method: method)
+                return body.discard { respond(reply, error: .unsupportedMediaType(contentType), method: method) }
             }
             let eventLoop = body.eventLoop
             let http2 = request.wireProtocol == .http2
