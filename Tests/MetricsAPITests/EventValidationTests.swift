@@ -145,4 +145,15 @@ func rejection(_ e: EventMessage) -> String? {
         req.accountId = "acme"
         #expect(try req.validated().entries.isEmpty)
     }
+
+    @Test("every event type survives the binary codec, including types decoding shares storage for", arguments: [
+        "skill_upserted", "agent_group_upserted", "agent_upserted", "agent_state_changed",
+        "conversation_opened", "consumer_message", "conversation_assigned", "conversation_unassigned",
+        "agent_message", "skill_changed", "conversation_closed", "conversation_reopened",
+    ])
+    func eventTypeRoundTrip(_ type: String) throws {
+        var request = PublishEventsRequest()
+        request.events = [event(type), event(type, time: 2000)]
+        #expect(try PublishEventsRequest(protobufBytes: request.protobufBytes()) == request)
+    }
 }
