@@ -30,6 +30,8 @@ struct JSONReader {
     private(set) var pos = 0
     private var depth = 0
     private var path: [PathComponent] = []
+    /// Object keys seen so far that are too long to fit inline in a String (see `scanKey`).
+    private var longKeys: [String] = []
 
     private init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
@@ -165,7 +167,7 @@ struct JSONReader {
             guard byte(pos) == UInt8(ascii: "\"") else {
                 throw error(pos >= bytes.count ? "unexpected end of input, expected a key" : "expected a key")
             }
-            let key = try scanString()
+            let key = try scanKey()
             skipWhitespace()
             guard byte(pos) == UInt8(ascii: ":") else { throw error("expected ':' after key") }
             pos += 1
@@ -336,17 +338,8 @@ struct JSONReader {
         }
         let token = try scanNumber()
         let value: Double
-        if token.isInteger && token.end - token.start <= 15 {
-            // Fast path: up to 15 digits are exact in a Double.
-            var v: Int64 = 0
-            var i = token.start
-            let negative = bytes[i] == UInt8(ascii: "-")
-            if negative { i += 1 }
-            while i < token.end {
-                v = v * 10 + Int64(bytes[i] &- UInt8(ascii: "0"))
-                i += 1
-            }
-            value = negative ? (v == 0 ? -0.0 : -Double(v)) : Double(v)
+        if let exact = exactDecimal(token) {
+            value = exact
         } else {
             let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[token.start..<token.end]), as: UTF8.self)
             guard let v = Double(text) else { throw error("invalid number", at: start) }
@@ -355,6 +348,41 @@ struct JSONReader {
         guard value.isFinite else { throw error("number out of range", at: start) }
         skipWhitespace()
         return value
+    }
+
+    /// Exact powers of ten: every one up to 10^22 is a Double without rounding.
+    private static let powersOfTen: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ]
+
+    /// The value of a number token without exponent and with at most 15 significant digits
+    /// (every metric value a response carries), or nil for the general parser. The digits form
+    /// an integer below 2^53 and 10^k (k ≤ 22) is exact, so one division is correctly rounded:
+    /// the same Double the general parser returns, without its text copy and strtod call.
+    private func exactDecimal(_ token: NumberToken) -> Double? {
+        var i = token.start
+        let negative = bytes[i] == UInt8(ascii: "-")
+        if negative { i += 1 }
+        var mantissa: Int64 = 0
+        var digits = 0
+        var fractionDigits = 0
+        var inFraction = false
+        while i < token.end {
+            let c = bytes[i]
+            i += 1
+            if c == UInt8(ascii: ".") {
+                inFraction = true
+                continue
+            }
+            guard c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") else { return nil }  // exponent
+            mantissa = mantissa &* 10 &+ Int64(c &- UInt8(ascii: "0"))
+            digits += 1
+            if inFraction { fractionDigits += 1 }
+        }
+        guard digits <= 15 else { return nil }
+        let magnitude = Double(mantissa) / JSONReader.powersOfTen[fractionDigits]
+        return negative ? -magnitude : magnitude
     }
 
     /// Parses `-?(0|[1-9][0-9]*)` into an Int64; nil when malformed or out of range.
@@ -416,6 +444,34 @@ struct JSONReader {
         }
         pos = i
         return NumberToken(start: start, end: i, isInteger: isInteger)
+    }
+
+    /// Scans an object key. Keys repeat (the same metric names in every group of a response) and
+    /// many are longer than the 15 bytes a String holds inline, so a plain ASCII key seen before
+    /// is returned as the earlier String instead of a fresh allocation.
+    private mutating func scanKey() throws(JSONError) -> String {
+        let start = pos + 1
+        var end = start
+        while end < bytes.count {
+            let c = bytes[end]
+            if c == UInt8(ascii: "\"") { break }
+            // Escapes, control characters and non-ASCII keys take the general path.
+            if c == UInt8(ascii: "\\") || c < 0x20 || c >= 0x80 { return try scanString() }
+            end += 1
+        }
+        guard end < bytes.count, end - start > 15 else { return try scanString() }
+        let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+        for key in longKeys where key.utf8.count == raw.count {
+            if key.utf8.withContiguousStorageIfAvailable({ $0.elementsEqual(raw) }) == true {
+                pos = end + 1
+                return key
+            }
+        }
+        let key = String(decoding: raw, as: UTF8.self)
+        // Bounded, so a document of many distinct keys costs no more than without the cache.
+        if longKeys.count < 32 { longKeys.append(key) }
+        pos = end + 1
+        return key
     }
 
     /// Scans a string starting at the opening quote at `pos`; leaves `pos` after the closing quote.

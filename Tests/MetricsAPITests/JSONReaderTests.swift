@@ -129,6 +129,36 @@ func jsonErrorText(_ bytes: [UInt8]) -> String? {
         try JSONReader.read(Array(doc.utf8)) { (r: inout JSONReader) throws(JSONError) in try r.readDouble() }
     }
 
+    @Test("decimals read as the same Double as the general parser, on the short path and off it", arguments: [
+        "0.1", "0.2", "0.3", "-0.0", "-0", "123456.789", "179999.999", "0.001", "0.000000000000001",
+        "999999999999999", "99999999999999.9", "1234567890.12345", "0.30000000000000004",
+        "9007199254740993", "1.5e3", "2E-7", "-45.5", "0.0000000000000000000001", "3.141592653589793",
+    ])
+    func decimalsMatchTheGeneralParser(_ doc: String) throws {
+        let value = try double(doc)
+        let expected = try #require(Double(doc))
+        #expect(value.bitPattern == expected.bitPattern)
+    }
+
+    @Test("object keys read the same whether seen before or not, long, short or escaped")
+    func repeatedKeys() throws {
+        let doc = #"[{"avgTimeToFirstResponseFirstAssignment":1,"k":2,"avgTimeToFirstResponseFirstAssignment":3},"#
+            + #"{"avgTimeToFirstResponseFirstAssignmenX":4,"avgTimeToFirst\u0052esponseFirstAssignment":5}]"#
+        var keys: [String] = []
+        try JSONReader.read(Array(doc.utf8)) { (r: inout JSONReader) throws(JSONError) in
+            try r.readArray { (r: inout JSONReader, _: Int) throws(JSONError) in
+                try r.readObject { (r: inout JSONReader, key: String) throws(JSONError) in
+                    keys.append(key)
+                    try r.skipValue()
+                }
+            }
+        }
+        #expect(keys == [
+            "avgTimeToFirstResponseFirstAssignment", "k", "avgTimeToFirstResponseFirstAssignment",
+            "avgTimeToFirstResponseFirstAssignmenX", "avgTimeToFirstResponseFirstAssignment",
+        ])
+    }
+
     @Test(arguments: [
         ("42", 42), ("-7", -7), ("0", 0), ("-0", 0),
         ("9223372036854775807", Int64.max), ("-9223372036854775808", Int64.min),
