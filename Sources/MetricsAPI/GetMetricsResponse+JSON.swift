@@ -200,8 +200,13 @@ extension Metrics {
     /// Keys are the camelCase response names; a count must be an integer, a double a number.
     static func read(_ r: inout JSONReader) throws(JSONError) -> Metrics {
         var m = Metrics()
+        // Writers (ours included) list metrics in field order, so the metric after the previous
+        // key is tried first: one string comparison instead of hashing every key.
+        var expected = Metric.allCases.first
         try r.readObject { (r: inout JSONReader, key: String) throws(JSONError) in
-            guard let metric = Metric(responseName: key) else { return try r.skipValue() }
+            let found = expected.flatMap { $0.responseName == key ? $0 : nil } ?? Metric(responseName: key)
+            guard let metric = found else { return try r.skipValue() }
+            expected = Metric(rawValue: metric.rawValue + 1)
             if r.readNull() {
                 m[metric] = nil
                 return

@@ -22,7 +22,9 @@ struct JSONReader {
     static let maxDepth = 64
 
     enum PathComponent {
-        case key(String)
+        /// The offset of the key's opening quote: the key is only read again for an error message,
+        /// which keeps the path free of string copies and reference counting on every field.
+        case key(at: Int)
         case index(Int)
     }
 
@@ -67,9 +69,11 @@ struct JSONReader {
         var s = ""
         for c in path {
             switch c {
-            case .key(let k):
+            case .key(let offset):
+                var reader = self
+                reader.pos = offset
                 if !s.isEmpty { s += "." }
-                s += k
+                s += (try? reader.scanString()) ?? ""
             case .index(let i):
                 s += "[\(i)]"
             }
@@ -167,12 +171,13 @@ struct JSONReader {
             guard byte(pos) == UInt8(ascii: "\"") else {
                 throw error(pos >= bytes.count ? "unexpected end of input, expected a key" : "expected a key")
             }
+            let keyOffset = pos
             let key = try scanKey()
             skipWhitespace()
             guard byte(pos) == UInt8(ascii: ":") else { throw error("expected ':' after key") }
             pos += 1
             skipWhitespace()
-            path.append(.key(key))
+            path.append(.key(at: keyOffset))
             try field(&self, key)
             path.removeLast()
             skipWhitespace()

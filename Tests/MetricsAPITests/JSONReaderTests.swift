@@ -212,3 +212,19 @@ func jsonErrorText(_ bytes: [UInt8]) -> String? {
         }
     }
 }
+
+@Suite struct JSONMetricsKeyOrderTests {
+    @Test("metrics read the same in any key order, with unknown keys and gaps between")
+    func metricsInAnyOrder() throws {
+        let doc = #"{"all":{"metrics":{"humanOnlineLoad":0.5,"closedConversations":3,"bogus":1,"#
+            + #""closedByAgent":2,"avgWaitTime":12.5,"avgWaitTimeFirstResponse":7,"closedByAgent":4}}}"#
+        let response = try GetMetricsResponse(jsonBytes: Array(doc.utf8))
+        var expected = Metrics()
+        expected.humanOnlineLoad = 0.5
+        expected.closedConversations = 3
+        expected.closedByAgent = 4
+        expected.avgWaitTime = 12.5
+        expected.avgWaitTimeFirstResponse = 7
+        #expect(response.all?.metrics == expected)
+    }
+}
