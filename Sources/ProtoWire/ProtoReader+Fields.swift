@@ -67,15 +67,12 @@ extension ProtoReader {
     /// type). A value equal to one of `known` is returned as that string, sharing its storage:
     /// a value longer than 15 bytes does not fit inline in a String, so a copy would allocate.
     @inlinable
-    public mutating func decodeString(_ tag: FieldTag, preferring known: [String]) throws(WireError) -> String {
+    public mutating func decodeString(_ tag: FieldTag, preferring known: ProtoInternedStrings) throws(WireError) -> String {
         try expect(tag, .lengthDelimited)
         let length = try readLength()
-        let bytes = UnsafeRawBufferPointer(start: base.map { $0 + pos }, count: length)
-        for candidate in known where candidate.utf8.count == length {
-            if candidate.utf8.withContiguousStorageIfAvailable({ $0.elementsEqual(bytes) }) == true {
-                pos &+= length
-                return candidate
-            }
+        if let string = known.string(matching: UnsafeRawBufferPointer(start: base.map { $0 + pos }, count: length)) {
+            pos &+= length
+            return string
         }
         return try readString(length: length)
     }

@@ -29,7 +29,7 @@ struct ReaderTests {
         "conversation_assigned", "conversation_assignee", "agent", "", "tÿpe_not_ascii_and_long",
     ])
     func preferredStrings(_ value: String) throws {
-        let known = ["agent", "conversation_assigned", "conversation_closed"]
+        let known = ProtoInternedStrings(["agent", "conversation_assigned", "conversation_closed"])
         var message = TestMessage()
         message.text = value
         let bytes = message.protobufBytes()
