@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(name: "metricsd", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
         .executableTarget(
@@ -35,6 +36,20 @@ let package = Package(
                 .product(name: "RateLimiting", package: "metricsd"),
             ],
             path: "Benchmarks/LimiterBenchmarks",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark")
+            ]
+        ),
+        .executableTarget(
+            name: "CodecBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MetricsAPI", package: "metricsd"),
+                .product(name: "MetricsCore", package: "metricsd"),
+                .product(name: "ProtoWire", package: "metricsd"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "Benchmarks/CodecBenchmarks",
             plugins: [
                 .plugin(name: "BenchmarkPlugin", package: "benchmark")
             ]

@@ -83,11 +83,12 @@ extension ProtoMessage {
     /// allocation receives the bytes.
     @inlinable
     public func protobufBytes() -> [UInt8] {
-        let size = protobufSize
-        return [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-            var writer = ProtoWriter(UnsafeMutableRawBufferPointer(buffer))
-            traverseFields(&writer)
-            count = writer.offset
+        withNestedLengths { size, lengths in
+            [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+                var writer = ProtoWriter(UnsafeMutableRawBufferPointer(buffer), nestedLengths: lengths)
+                traverseFields(&writer)
+                count = writer.offset
+            }
         }
     }
 
@@ -95,12 +96,29 @@ extension ProtoMessage {
     /// bytes written; fails without writing when the buffer is smaller than `protobufSize`.
     @inlinable
     public func encode(into buffer: UnsafeMutableRawBufferPointer) throws(WireError) -> Int {
-        let size = protobufSize
-        guard size <= buffer.count else {
-            throw WireError(.bufferTooSmall(needed: size, available: buffer.count), offset: 0)
+        let result = withNestedLengths { size, lengths -> Result<Int, WireError> in
+            guard size <= buffer.count else {
+                return .failure(WireError(.bufferTooSmall(needed: size, available: buffer.count), offset: 0))
+            }
+            var writer = ProtoWriter(buffer, nestedLengths: lengths)
+            traverseFields(&writer)
+            return .success(writer.offset)
         }
-        var writer = ProtoWriter(buffer)
-        traverseFields(&writer)
-        return writer.offset
+        return try result.get()
+    }
+
+    /// Runs the size pass, recording the lengths of the first nested messages in a small stack
+    /// buffer, and gives `body` the total size and those lengths. Without them the writer would
+    /// size every nested message again at each level above it (a metrics message inside a group
+    /// inside a section was sized four times). 128 lengths fill 1 KiB, which the standard library
+    /// always places on the stack, so encoding still makes only the allocation of its output;
+    /// messages past the 128th (in long repeated fields) are sized again by the writer.
+    @inlinable
+    func withNestedLengths<R>(_ body: (Int, UnsafeBufferPointer<Int>) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 128) { storage in
+            var sizer = ProtoSizer(recordingLengthsInto: storage)
+            traverseFields(&sizer)
+            return body(sizer.size, sizer.recordedLengths)
+        }
     }
 }

@@ -60,7 +60,27 @@ extension ProtoReader {
     @inlinable
     public mutating func decodeString(_ tag: FieldTag) throws(WireError) -> String {
         try expect(tag, .lengthDelimited)
+        return try readString(length: try readLength())
+    }
+
+    /// Decodes a string field whose values usually come from a small fixed set (such as an event
+    /// type). A value equal to one of `known` is returned as that string, sharing its storage:
+    /// a value longer than 15 bytes does not fit inline in a String, so a copy would allocate.
+    @inlinable
+    public mutating func decodeString(_ tag: FieldTag, preferring known: ProtoInternedStrings) throws(WireError) -> String {
+        try expect(tag, .lengthDelimited)
         let length = try readLength()
+        if let string = known.string(matching: UnsafeRawBufferPointer(start: base.map { $0 + pos }, count: length)) {
+            pos &+= length
+            return string
+        }
+        return try readString(length: length)
+    }
+
+    /// The string in the next `length` bytes (already checked against the input), validated as
+    /// UTF-8.
+    @inlinable
+    mutating func readString(length: Int) throws(WireError) -> String {
         if length == 0 { return "" }
         let start = pos
         let bytes = UnsafeBufferPointer(
@@ -160,12 +180,18 @@ extension ProtoReader {
         value = message
     }
 
-    /// Appends one element of a repeated message field.
+    /// Appends one element of a repeated message field. It is decoded in place, in the array:
+    /// decoding into a local and appending it copied every string and array of the message once
+    /// more (a retain and a release each). On failure the partial element is removed.
     @inlinable
     public mutating func decodeRepeatedMessage<M: ProtoMessage>(_ tag: FieldTag, into values: inout [M]) throws(WireError) {
-        var message = M()
-        try decodeNested(tag, into: &message)
-        values.append(message)
+        values.append(M())
+        do throws(WireError) {
+            try decodeNested(tag, into: &values[values.count &- 1])
+        } catch {
+            values.removeLast()
+            throw error
+        }
     }
 
     @inlinable

@@ -1,10 +1,36 @@
 /// First encoding pass: adds up the exact number of bytes the writer will produce.
+///
+/// Nested messages are sized inside the same pass, and their lengths can be recorded (in the
+/// order the writer meets them) so the writer does not size each subtree again at every level
+/// of nesting; see `ProtoMessage.protobufBytes()`.
 public struct ProtoSizer: ProtoFieldVisitor {
     @usableFromInline var _size = 0
+    /// Nested messages met so far, in traversal order (the writer's order).
+    @usableFromInline var nestedCount = 0
+    /// Receives the length of nested message `i` for `i < lengthCapacity`.
+    @usableFromInline let lengths: UnsafeMutablePointer<Int>?
+    @usableFromInline let lengthCapacity: Int
+
     /// Bytes counted so far.
     @inlinable public var size: Int { _size }
 
-    @inlinable public init() {}
+    @inlinable public init() {
+        lengths = nil
+        lengthCapacity = 0
+    }
+
+    /// A sizer that also records the lengths of the first `buffer.count` nested messages.
+    @inlinable
+    init(recordingLengthsInto buffer: UnsafeMutableBufferPointer<Int>) {
+        lengths = buffer.baseAddress
+        lengthCapacity = buffer.baseAddress == nil ? 0 : buffer.count
+    }
+
+    /// The recorded lengths, for `ProtoWriter(_:nestedLengths:)`.
+    @inlinable
+    var recordedLengths: UnsafeBufferPointer<Int> {
+        UnsafeBufferPointer(start: lengths, count: min(nestedCount, lengthCapacity))
+    }
 
     @inlinable
     static func keySize(_ field: Int) -> Int {
@@ -33,8 +59,14 @@ public struct ProtoSizer: ProtoFieldVisitor {
     }
 
     @inlinable public mutating func emitMessage<M: ProtoMessage>(_ value: M, field: Int) {
-        let length = value.protobufSize
-        _size &+= Self.keySize(field) &+ Varint.encodedSize(of: UInt64(length)) &+ length
+        let index = nestedCount
+        nestedCount &+= 1
+        let outer = _size
+        _size = 0
+        value.traverseFields(&self)
+        let length = _size
+        if index < lengthCapacity { lengths.unsafelyUnwrapped[index] = length }
+        _size = outer &+ Self.keySize(field) &+ Varint.encodedSize(of: UInt64(length)) &+ length
     }
 
     @inlinable public mutating func emitPackedVarints(_ values: [UInt64], field: Int) {

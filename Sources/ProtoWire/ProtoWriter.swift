@@ -7,11 +7,21 @@ public struct ProtoWriter: ProtoFieldVisitor {
     /// Bytes written so far.
     @inlinable public var offset: Int { _offset }
     @usableFromInline var _offset = 0
+    /// Lengths of the nested messages in traversal order, as a recording `ProtoSizer` left
+    /// them; a nested message past the end is sized when it is reached.
+    @usableFromInline let nestedLengths: UnsafeBufferPointer<Int>
+    @usableFromInline var nextNested = 0
 
     @inlinable
     public init(_ buffer: UnsafeMutableRawBufferPointer) {
+        self.init(buffer, nestedLengths: UnsafeBufferPointer(start: nil, count: 0))
+    }
+
+    @inlinable
+    init(_ buffer: UnsafeMutableRawBufferPointer, nestedLengths: UnsafeBufferPointer<Int>) {
         self.base = buffer.baseAddress
         self.capacity = buffer.baseAddress == nil ? 0 : buffer.count
+        self.nestedLengths = nestedLengths
     }
 
     @inlinable
@@ -95,9 +105,15 @@ public struct ProtoWriter: ProtoFieldVisitor {
     }
 
     @inlinable public mutating func emitMessage<M: ProtoMessage>(_ value: M, field: Int) {
+        let index = nextNested
+        nextNested &+= 1
+        let length = index < nestedLengths.count ? nestedLengths[index] : value.protobufSize
         writeKey(field: field, wireType: .lengthDelimited)
-        writeVarint(UInt64(value.protobufSize))
+        writeVarint(UInt64(length))
+        let start = _offset
         value.traverseFields(&self)
+        // A length prefix that disagrees with its content would corrupt the whole message.
+        precondition(_offset &- start == length, "ProtoWriter: nested message differs from its size pass")
     }
 
     @inlinable public mutating func emitPackedVarints(_ values: [UInt64], field: Int) {

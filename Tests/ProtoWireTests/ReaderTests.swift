@@ -25,6 +25,41 @@ struct ReaderTests {
             == WireError(.invalidWireType(wireType), offset: 2))
     }
 
+    @Test("a string decoded with preferred values equals the input, known or not", arguments: [
+        "conversation_assigned", "conversation_assignee", "agent", "", "tÿpe_not_ascii_and_long",
+    ])
+    func preferredStrings(_ value: String) throws {
+        let known = ProtoInternedStrings(["agent", "conversation_assigned", "conversation_closed"])
+        var message = TestMessage()
+        message.text = value
+        let bytes = message.protobufBytes()
+        let decoded = try bytes.withUnsafeBytes { raw throws(WireError) -> String in
+            var reader = ProtoReader(raw)
+            var text = ""
+            while let tag = try reader.nextTag() { text = try reader.decodeString(tag, preferring: known) }
+            return text
+        }
+        #expect(decoded == value)
+    }
+
+    @Test("a repeated message that fails to decode leaves no partial element")
+    func failedRepeatedMessage() throws {
+        // field 4 (children), length 3: field 1 = 5, then a truncated varint key.
+        let bytes: [UInt8] = [0x22, 0x03, 0x08, 0x05, 0x80]
+        var children = [TestMessage()]
+        let error = bytes.withUnsafeBytes { raw -> WireError? in
+            var reader = ProtoReader(raw)
+            do throws(WireError) {
+                while let tag = try reader.nextTag() { try reader.decodeRepeatedMessage(tag, into: &children) }
+                return nil
+            } catch {
+                return error
+            }
+        }
+        #expect(error != nil)
+        #expect(children == [TestMessage()])
+    }
+
     @Test("unknown fields of every valid wire type are skipped")
     func skipsUnknownFields() throws {
         let bytes: [UInt8] = [

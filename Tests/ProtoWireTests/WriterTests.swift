@@ -18,6 +18,24 @@ struct WriterTests {
         #expect(try TestMessage(protobufBytes: bytes) == outer)
     }
 
+    @Test("more nested messages than the size pass records lengths for still encode exactly")
+    func manyNestedMessages() throws {
+        var leaf = TestMessage()
+        leaf.text = String(repeating: "y", count: 130)  // two-byte length prefixes at each level
+        var middle = TestMessage()
+        middle.children = [leaf, leaf]
+        middle.child = .init(leaf)
+        var outer = TestMessage()
+        outer.children = Array(repeating: middle, count: 100)  // 400 nested messages, 3 levels
+        let bytes = outer.protobufBytes()
+        #expect(bytes.count == outer.protobufSize)
+        #expect(try TestMessage(protobufBytes: bytes) == outer)
+        var buffer = [UInt8](repeating: 0, count: bytes.count)
+        let written = try buffer.withUnsafeMutableBytes { try outer.encode(into: $0) }
+        #expect(written == bytes.count)
+        #expect(buffer == bytes)
+    }
+
     @Test("an empty nested message is written as key + zero length")
     func emptyNestedMessage() {
         var m = TestMessage()
