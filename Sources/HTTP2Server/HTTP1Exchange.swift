@@ -2,7 +2,7 @@ import NIOCore
 import NIOHTTP1
 
 /// One HTTP/1.1 request/response pair, the HTTP/1 counterpart of `HTTP2Stream`.
-final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl {
+final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl, CancellableExchange {
     private var connection: HTTP1Connection?
     let version: HTTPVersion
     let isHead: Bool
@@ -12,10 +12,10 @@ final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl {
     var requestBytes = 0
     var responseStarted = false
     var responseEnded = false
-    private var closed = false
-    private var cancellation: HTTPStreamError?
-    private var cancelHandlers: [(HTTPStreamError) -> Void] = []
-    private var deadlineTimer: Scheduled<Void>?
+    private(set) var closed = false
+    private(set) var cancellation: HTTPStreamError?
+    var cancelHandlers: [(HTTPStreamError) -> Void] = []
+    var deadlineTimer: Scheduled<Void>?
 
     init(connection: HTTP1Connection, version: HTTPVersion, keepAlive: Bool, isHead: Bool) {
         self.connection = connection
@@ -124,23 +124,7 @@ final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl {
         connection.closeAfterResponse()
     }
 
-    func setDeadline(_ deadline: NIODeadline, onExpiry: @escaping () -> Void) {
-        guard !self.closed, let eventLoop = self.connection?.eventLoop else { return }
-        self.deadlineTimer?.cancel()
-        self.deadlineTimer = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
-            guard let self, !self.closed else { return }
-            self.deadlineTimer = nil
-            onExpiry()
-        }
-    }
-
-    func onCancel(_ handler: @escaping (HTTPStreamError) -> Void) {
-        if let cancellation = self.cancellation {
-            handler(cancellation)
-        } else if !self.closed {
-            self.cancelHandlers.append(handler)
-        }
-    }
+    var timerEventLoop: EventLoop? { self.connection?.eventLoop }
 
     func didClose(error: HTTPStreamError?) {
         guard !self.closed else { return }

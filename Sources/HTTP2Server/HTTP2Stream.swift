@@ -2,7 +2,7 @@ import NIOCore
 
 /// One HTTP/2 stream's state: what nghttp2 callbacks recorded about the request, and the
 /// response bytes waiting for the data provider. Confined to the connection's event loop.
-final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
+final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl, CancellableExchange {
     enum ResponseState {
         case idle
         /// Head submitted with a data provider; body chunks may follow.
@@ -161,23 +161,7 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
         connection.resetStream(self, errorCode: 8)  // CANCEL
     }
 
-    func setDeadline(_ deadline: NIODeadline, onExpiry: @escaping () -> Void) {
-        guard !self.closed, let eventLoop = self.connection?.eventLoop else { return }
-        self.deadlineTimer?.cancel()
-        self.deadlineTimer = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
-            guard let self, !self.closed else { return }
-            self.deadlineTimer = nil
-            onExpiry()
-        }
-    }
-
-    func onCancel(_ handler: @escaping (HTTPStreamError) -> Void) {
-        if let cancellation = self.cancellation {
-            handler(cancellation)
-        } else if !self.closed {
-            self.cancelHandlers.append(handler)
-        }
-    }
+    var timerEventLoop: EventLoop? { self.connection?.eventLoop }
 
     /// Called by the data provider after it copied bytes out.
     func noteSent(_ bytes: Int, into completed: inout [EventLoopPromise<Void>]) {
