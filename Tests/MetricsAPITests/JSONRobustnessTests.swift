@@ -1,5 +1,6 @@
 import MetricsAPI
 import PropertyBased
+import MetricsCore
 import Testing
 
 /// No input traps: every prefix and every single-byte corruption of valid documents either
@@ -53,7 +54,7 @@ import Testing
 
     @Test func randomCorruptionsWithAnyByteValueDecodeOrThrow() async {
         await propertyCheck(count: 2000, input: Gen.uint64()) { seed in
-            var rng = SplitMix(seed)
+            var rng = SplitMix(seed: seed)
             var bytes = Self.documents.randomElement(using: &rng)!.bytes
             for _ in 0..<Int.random(in: 1...3, using: &rng) {
                 bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
@@ -70,7 +71,7 @@ import Testing
 
     @Test func randomSplicesOfValidDocumentsDecodeOrThrow() async {
         await propertyCheck(count: 500, input: Gen.uint64()) { seed in
-            var rng = SplitMix(seed)
+            var rng = SplitMix(seed: seed)
             let a = Self.documents.randomElement(using: &rng)!.bytes
             let b = Self.documents.randomElement(using: &rng)!.bytes
             let cut = Int.random(in: 0...a.count, using: &rng)

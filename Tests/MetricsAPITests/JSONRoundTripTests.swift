@@ -6,7 +6,7 @@ import Testing
 @Suite struct JSONRoundTripTests {
     @Test func getMetricsRequestBodyRoundTrips() async {
         await propertyCheck(count: 300, input: Gen.uint64()) { seed in
-            var rng = SplitMix(seed)
+            var rng = SplitMix(seed: seed)
             let req = Random.requestBody(&rng)
             let decoded = try GetMetricsRequest(jsonBody: req.jsonBody())
             #expect(decoded == req)
@@ -15,7 +15,7 @@ import Testing
 
     @Test func getMetricsRequestQueryStringRoundTrips() async {
         await propertyCheck(count: 300, input: Gen.uint64()) { seed in
-            var rng = SplitMix(seed)
+            var rng = SplitMix(seed: seed)
             var req = GetMetricsRequest()
             req.offset = Random.int64(&rng)
             req.limit = Int32.random(in: Int32.min...Int32.max, using: &rng)
@@ -28,7 +28,7 @@ import Testing
 
     @Test func getMetricsResponseRoundTrips() async {
         await propertyCheck(count: 300, input: Gen.uint64()) { seed in
-            var rng = SplitMix(seed)
+            var rng = SplitMix(seed: seed)
             let resp = Random.response(&rng)
             let decoded = try GetMetricsResponse(jsonBytes: resp.jsonBytes())
             #expect(decoded == resp)
@@ -37,7 +37,7 @@ import Testing
 
     @Test func publishEventsRequestRoundTrips() async {
         await propertyCheck(count: 300, input: Gen.uint64()) { seed in
-            var rng = SplitMix(seed)
+            var rng = SplitMix(seed: seed)
             let req = Random.publishRequest(&rng)
             let decoded = try PublishEventsRequest(jsonBody: req.jsonBody())
             #expect(decoded == req)
@@ -46,7 +46,7 @@ import Testing
 
     @Test func publishEventsResponseRoundTrips() async {
         await propertyCheck(count: 300, input: Gen.uint64()) { seed in
-            var rng = SplitMix(seed)
+            var rng = SplitMix(seed: seed)
             let resp = Random.publishResponse(&rng)
             let decoded = try PublishEventsResponse(jsonBytes: resp.jsonBytes())
             #expect(decoded == resp)
@@ -55,7 +55,7 @@ import Testing
 
     @Test func apiErrorBodyRoundTrips() async {
         await propertyCheck(count: 100, input: Gen.uint64()) { seed in
-            var rng = SplitMix(seed)
+            var rng = SplitMix(seed: seed)
             let code = APIError.Code(rawValue: Int.random(in: 0...16, using: &rng))
             let err = APIError(
                 code: code, message: Random.string(&rng), httpStatus: Int.random(in: 100...599, using: &rng))
@@ -66,7 +66,7 @@ import Testing
 
     @Test func validEventsRoundTripThroughTheCoreEvent() async {
         await propertyCheck(count: 200, input: Gen.uint64()) { seed in
-            var rng = SplitMix(seed)
+            var rng = SplitMix(seed: seed)
             let event = Random.coreEvent(&rng)
             let message = event.message
             let decoded = try message.coreEvent()

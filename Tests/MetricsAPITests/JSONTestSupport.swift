@@ -1,19 +1,9 @@
 @testable import MetricsAPI
 import MetricsCore
 
-/// A tiny deterministic generator: property tests draw one UInt64 seed from PropertyBased (so a
-/// failure reports a reproducible seed) and build whole messages from it.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// Property tests draw one UInt64 seed from PropertyBased (so a failure reports a reproducible
+/// seed) and build whole messages from it with the core's SplitMix64.
+typealias SplitMix = SplitMix64
 
 enum Random {
     /// Strings that exercise escaping: quotes, backslashes, control characters, non-ASCII.

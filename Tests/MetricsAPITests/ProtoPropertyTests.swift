@@ -1,6 +1,7 @@
 import MetricsAPI
 import PropertyBased
 import ProtoWire
+import MetricsCore
 import Testing
 
 private typealias R = ProtoRandomMessages
@@ -52,7 +53,7 @@ struct ProtoPropertyTests {
 
     private func prefixesAndCorruptions<M: ProtoMessage>(_ make: @escaping @Sendable (inout SplitMix64) -> M) async {
         await propertyCheck(count: 25, input: R.gen(make), Gen.uint64()) { message, seed in
-            var rng = SplitMix64(state: seed)
+            var rng = SplitMix64(seed: seed)
             let bytes = message.protobufBytes()
             for cut in positions(bytes.count, using: &rng) {
                 // Must return or throw; a decoded prefix must be stable under re-encoding.
@@ -99,19 +100,19 @@ struct ProtoPropertyTests {
     @Test("fields decode the same in any order on the wire")
     func anyFieldOrder() async {
         await propertyCheck(count: 100, input: R.gen(R.getMetricsRequest), Gen.uint64()) { message, seed in
-            var rng = SplitMix64(state: seed)
+            var rng = SplitMix64(seed: seed)
             let shuffled = ProtoFieldSplitter.shuffledEncoding(message, using: &rng)
             let decoded = try GetMetricsRequest(protobufBytes: shuffled)
             #expect(decoded == message)
         }
         await propertyCheck(count: 100, input: R.gen(R.metrics), Gen.uint64()) { message, seed in
-            var rng = SplitMix64(state: seed)
+            var rng = SplitMix64(seed: seed)
             let shuffled = ProtoFieldSplitter.shuffledEncoding(message, using: &rng)
             let decoded = try Metrics(protobufBytes: shuffled)
             #expect(decoded == message)
         }
         await propertyCheck(count: 100, input: R.gen(R.event), Gen.uint64()) { message, seed in
-            var rng = SplitMix64(state: seed)
+            var rng = SplitMix64(seed: seed)
             let shuffled = ProtoFieldSplitter.shuffledEncoding(message, using: &rng)
             let decoded = try EventMessage(protobufBytes: shuffled)
             #expect(decoded == message)

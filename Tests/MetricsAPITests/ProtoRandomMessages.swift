@@ -1,17 +1,6 @@
 import MetricsAPI
+import MetricsCore
 import PropertyBased
-
-/// Small deterministic generator, seeded from PropertyBased's (so `.fixedSeed` reproduces).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random API messages for property tests (also usable by any MetricsAPI test): every field
 /// gets a chance to be default, present, empty or large; strings mix ASCII, multi-byte UTF-8
@@ -23,7 +12,7 @@ enum ProtoRandomMessages {
     /// A PropertyBased generator from one of the functions below.
     static func gen<T>(_ make: @escaping @Sendable (inout RNG) -> T) -> Generator<T, Shrink.None<T>> {
         Generator { rng in
-            var mine = SplitMix64(state: rng.next())
+            var mine = SplitMix64(seed: rng.next())
             return make(&mine)
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import MetricsAPI
 import ProtoWire
+import MetricsCore
 import Testing
 
 enum ProtocTool {
@@ -36,7 +37,7 @@ struct ProtocCrossCheckTests {
     }
 
     private func check<M: ProtoMessage>(_ type: String, _ make: (inout SplitMix64) -> M, seed: UInt64) throws {
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix64(seed: seed)
         for _ in 0..<12 {
             let ours = make(&rng).protobufBytes()
             let decoded = try Self.run("decode", type, ours)
