@@ -1,11 +1,11 @@
-import MetricsCore
+public import MetricsCore
 
 /// Access to the `Metrics` message by `Metric`, so the JSON mapping and the response builder
 /// walk the metrics as a table instead of repeating eighteen field names.
 extension Metrics {
     /// The value of one metric, typed by `Metric.valueType`. Setting a value of the other type
     /// converts it (a double count is rounded; one that does not fit an Int64 is dropped).
-    subscript(metric: Metric) -> MetricValue? {
+    public subscript(metric: Metric) -> MetricValue? {
         get {
             switch metric {
             case .closedConversations: closedConversations.map(MetricValue.count)
