@@ -19,6 +19,10 @@ public final class MetricsServerApp: Sendable {
         public var demoSeed: UInt64 = 42
         public var testHooks = false
         public var eventLoopThreads = System.coreCount
+        /// Where the write-ahead log lives; nil keeps everything in memory only.
+        public var dataDirectory: String?
+        /// Truncate the log at damage in its middle instead of refusing to start.
+        public var repairLog = false
 
         public init() {}
     }
@@ -56,6 +60,14 @@ public final class MetricsServerApp: Sendable {
 
     /// Loads the demo (if asked), binds, and starts the background work. Returns the bound address.
     public func start() async throws -> SocketAddress {
+        // Recovery before binding, so no request sees a half-replayed core.
+        if let directory = configuration.dataDirectory {
+            _ = try service.openLog(directory: directory, repair: configuration.repairLog) { line in
+                // stderr, unbuffered, until the logger lands.
+                var text = line + "\n"
+                text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+            }
+        }
         if configuration.demo { loadDemo() }
         let address = try await server.start()
         let loop = group.next()
@@ -92,6 +104,7 @@ public final class MetricsServerApp: Sendable {
             tasks = []
         }
         await server.shutdownGracefully(timeout: grace)
+        service.closeLog()
         try? await group.shutdownGracefully()
     }
 }

@@ -10,8 +10,10 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0 picks a free one and prints it).") var port = 8080
-    @Option(help: "Directory for durable state. Accepted; durability is not built yet (docs/status.md).")
+    @Option(help: "Directory for the write-ahead log (created if missing; docs/durability.md).")
     var dataDir = "./data"
+    @Flag(help: "Truncate the write-ahead log at damage in its middle instead of refusing to start.")
+    var repair = false
     @Option(help: "JSON tokens file: {\"tokens\":[{\"token\",\"userId\",\"accounts\",\"maxConcurrent\"?,\"maxPerMinute\"?}]}.")
     var tokens: String?
     @Flag(help: "Load a simulated account with id 'demo' and keep it live; prints a token for it.")
@@ -39,6 +41,8 @@ struct Serve: AsyncParsableCommand {
         config.noAuth = noAuth
         config.demo = demo
         config.testHooks = testHooks
+        config.dataDirectory = dataDir
+        config.repairLog = repair
         config.defaultLimits = RateLimits(maxConcurrent: maxConcurrent, maxPerMinute: maxPerMinute)
         if let threads { config.eventLoopThreads = threads }
         var entries: [TokensFile.Entry] = []

@@ -122,19 +122,24 @@ struct RESTGateway: HTTPHandler {
     }
 
     private func publishEvents(_ request: HTTPRequestHead, account: String, body: ByteBuffer, responder: HTTPResponder) {
+        var decoded: PublishEventsRequest
         do {
-            var decoded = try body.withUnsafeReadableBytes { raw throws(APIError) in try PublishEventsRequest(jsonBody: raw) }
-            decoded.accountId = account
-            let response = try service.publishEvents(
-                decoded, authorization: request.headers["authorization"],
-                peer: request.remoteAddress.map { "\($0)" } ?? "unknown")
-            respond(responder, status: 200, json: response.jsonBytes(), method: .publishEvents, code: .ok)
-        } catch let error as APIError {
-            respond(responder, error: error, method: .publishEvents)
-        } catch let error as ServiceFailure {
-            respond(responder, error: error.error, method: .publishEvents, retryAfterMs: error.retryAfterMs)
+            decoded = try body.withUnsafeReadableBytes { raw throws(APIError) in try PublishEventsRequest(jsonBody: raw) }
         } catch {
-            respond(responder, error: .internalError("\(error)"), method: .publishEvents)
+            return respond(responder, error: error, method: .publishEvents)
+        }
+        decoded.accountId = account
+        // Answered after the batch is durable; the responder hops to its loop itself.
+        service.publishEvents(
+            decoded, authorization: request.headers["authorization"],
+            peer: request.remoteAddress.map { "\($0)" } ?? "unknown"
+        ) { result in
+            switch result {
+            case .success(let response):
+                self.respond(responder, status: 200, json: response.jsonBytes(), method: .publishEvents, code: .ok)
+            case .failure(let error):
+                self.respond(responder, error: error.error, method: .publishEvents, retryAfterMs: error.retryAfterMs)
+            }
         }
     }
 
