@@ -194,8 +194,15 @@ public final class MetricsService: Sendable {
         var options = WriteAheadLog.Options()
         options.repair = repair
         var events = 0
+        var lastPrune = Int64.min
         let (wal, report) = try WriteAheadLog.open(directory: directory, options: options, log: log) { lsn, payload in
             let record = try IngestRecord(payload)
+            // Live, retention runs every minute and forgets conversations closed over 24 h ago
+            // (an id may then be opened again); replay prunes on the same cadence of record time.
+            if record.now >= lastPrune &+ 60_000 {
+                if lastPrune != .min { registry.prune(now: record.now) }
+                lastPrune = record.now
+            }
             let batch: EventBatch
             do { batch = try record.request.validated() } catch {
                 throw APIError(code: .dataLoss, message: "log record \(lsn) no longer validates: \(error)")
