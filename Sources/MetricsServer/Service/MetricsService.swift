@@ -97,8 +97,9 @@ public final class MetricsService: Sendable {
     /// Ingests a batch (SPEC §4): validate → authenticate → under the account's lock, decide
     /// "duplicate" against the producer's last *logged* sequence and append the record to the
     /// write-ahead log (so log order is the account's order) → after its fsync, apply in log
-    /// order → `completion`. The reply never precedes the fsync. A duplicate is acknowledged
-    /// again (applied 0, rejected 0, duplicate true) and never applied twice. If the log cannot
+    /// order → `completion`. The reply never precedes the fsync, not even a duplicate's (it
+    /// waits for the original's). A duplicate is acknowledged again (applied 0, rejected 0,
+    /// duplicate true) and never applied twice. If the log cannot
     /// write, the reply is UNAVAILABLE and the producer's logged sequence goes back to its last
     /// applied one, so the retry is taken as new. Without a log (`openLog` not called) the batch
     /// is applied in memory only.
@@ -127,27 +128,45 @@ public final class MetricsService: Sendable {
         }
         var logged = request
         logged.accountId = batch.accountId
-        let payload = IngestRecord(now: now, request: logged).bytes()
+        ingest(batch, payload: IngestRecord(now: now, request: logged).bytes(), now: now, log: log, completion: completion)
+    }
+
+    /// The logged path of `publishEvents`, from the duplicate decision on. A sequence at or below
+    /// the last *applied* one is a duplicate at once (applied means durable). One at or below the
+    /// last *logged* one repeats a record whose fsync is pending: acknowledging it now could
+    /// precede that fsync, so it waits and is decided again when the record settles (a duplicate
+    /// if it became durable, a new batch if its write failed).
+    private func ingest(
+        _ batch: EventBatch, payload: [UInt8], now: Int64, log: WriteAheadLog,
+        completion: @escaping @Sendable (Result<PublishEventsResponse, ServiceFailure>) -> Void
+    ) {
+        let producer = batch.producerId
         let duplicate = registry.write(account: batch.accountId) { state -> Bool in
-            if let last = state.loggedSequence[batch.producerId] ?? state.lastSequence[batch.producerId],
-               batch.sequence <= last {
-                return true
-            }
-            state.loggedSequence[batch.producerId] = batch.sequence
-            log.append(payload) { [self] result in
-                switch result {
-                case .success:
-                    let response = registry.write(account: batch.accountId) { Self.apply(batch, now: now, to: &$0) }
-                    completion(.success(recorded(response)))
-                case .failure(let error):
-                    registry.write(account: batch.accountId) { state in
-                        state.loggedSequence[batch.producerId] = state.lastSequence[batch.producerId]
-                    }
-                    completion(.failure(ServiceFailure(APIError(
-                        code: .unavailable,
-                        message: "cannot make the batch durable in data dir \(log.directory): \(error); "
-                            + "it was not applied, retry with the same producerId and sequence"))))
+            if let applied = state.lastSequence[producer], batch.sequence <= applied { return true }
+            if let logged = state.loggedSequence[producer], batch.sequence <= logged {
+                state.waitingForLog[producer, default: []].append { [self] in
+                    ingest(batch, payload: payload, now: now, log: log, completion: completion)
                 }
+                return false
+            }
+            state.loggedSequence[producer] = batch.sequence
+            log.append(payload) { [self] result in
+                let (reply, waiting) = registry.write(account: batch.accountId) { state in
+                    let reply: Result<PublishEventsResponse, ServiceFailure>
+                    switch result {
+                    case .success:
+                        reply = .success(Self.apply(batch, now: now, to: &state))
+                    case .failure(let error):
+                        state.loggedSequence[producer] = state.lastSequence[producer]
+                        reply = .failure(ServiceFailure(APIError(
+                            code: .unavailable,
+                            message: "cannot make the batch durable in data dir \(log.directory): \(error); "
+                                + "it was not applied, retry with the same producerId and sequence")))
+                    }
+                    return (reply, state.waitingForLog.removeValue(forKey: producer) ?? [])
+                }
+                completion(reply.map { recorded($0) })
+                for retry in waiting { retry() }
             }
             return false
         }
@@ -190,12 +209,14 @@ public final class MetricsService: Sendable {
 
     /// Opens the write-ahead log in `directory` and replays it into the (still empty) core.
     /// Call once, before the fronts serve.
-    public func openLog(directory: String, repair: Bool = false, log: (String) -> Void) throws -> RecoveryReport {
+    public func openLog(
+        directory: String, repair: Bool = false, io: any FileIO = PosixFileIO(), log: (String) -> Void
+    ) throws -> RecoveryReport {
         var options = WriteAheadLog.Options()
         options.repair = repair
         var events = 0
         var lastPrune = Int64.min
-        let (wal, report) = try WriteAheadLog.open(directory: directory, options: options, log: log) { lsn, payload in
+        let (wal, report) = try WriteAheadLog.open(directory: directory, options: options, io: io, log: log) { lsn, payload in
             let record = try IngestRecord(payload)
             // Live, retention runs every minute and forgets conversations closed over 24 h ago
             // (an id may then be opened again); replay prunes on the same cadence of record time.
