@@ -62,11 +62,7 @@ public final class MetricsServerApp: Sendable {
     public func start() async throws -> SocketAddress {
         // Recovery before binding, so no request sees a half-replayed core.
         if let directory = configuration.dataDirectory {
-            _ = try service.openLog(directory: directory, repair: configuration.repairLog) { line in
-                // stderr, unbuffered, until the logger lands.
-                var text = line + "\n"
-                text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-            }
+            _ = try service.openLog(directory: directory, repair: configuration.repairLog) { Self.logLine($0) }
         }
         if configuration.demo { loadDemo() }
         let address = try await server.start()
@@ -78,6 +74,12 @@ public final class MetricsServerApp: Sendable {
         }
         background.withLock { $0 = tasks }
         return address
+    }
+
+    /// stderr, unbuffered, until the logger lands.
+    private static func logLine(_ line: String) {
+        var text = line + "\n"
+        text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
     }
 
     /// 24 h of simulated history up to now, then the same simulation keeps running live.
@@ -104,7 +106,7 @@ public final class MetricsServerApp: Sendable {
             tasks = []
         }
         await server.shutdownGracefully(timeout: grace)
-        service.closeLog()
+        if let line = service.closeLog() { Self.logLine(line) }
         try? await group.shutdownGracefully()
     }
 }

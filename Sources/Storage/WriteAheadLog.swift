@@ -52,6 +52,7 @@ public final class WriteAheadLog: Sendable {
     private let writerQueue = DispatchQueue(label: "metricsd.wal.writer")
     private let completionQueue = DispatchQueue(label: "metricsd.wal.completions")
     private let syncs = Atomic<Int>(0)
+    private let appended = Atomic<Int>(0)
 
     /// Opens (creating if needed) the log in `directory`, replays every intact record through
     /// `replay` in log order, cuts a torn tail, and is then ready for appends.
@@ -83,6 +84,8 @@ public final class WriteAheadLog: Sendable {
 
     /// fsync calls made on segment files so far (group commit makes this far fewer than appends).
     public var syncCount: Int { syncs.load(ordering: .relaxed) }
+    /// Records made durable since `open`.
+    public var appendedCount: Int { appended.load(ordering: .relaxed) }
 
     /// Queues `payload`; `completion` runs once it is durable (with its LSN) or failed. Calls
     /// made in some order are written, and completed, in that order.
@@ -169,6 +172,7 @@ public final class WriteAheadLog: Sendable {
                 throw error
             }
             w.length = start + bytes.count
+            appended.add(group.count, ordering: .relaxed)
             let first = w.nextLSN
             w.nextLSN = lsn
             return .success(first)

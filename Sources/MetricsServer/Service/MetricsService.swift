@@ -241,8 +241,12 @@ public final class MetricsService: Sendable {
     }
 
     /// Waits for pending appends and closes the log (shutdown, after the fronts drained).
-    public func closeLog() {
-        wal.withLock { $0 }?.close()
+    /// Returns a line on what group commit did, for the log.
+    @discardableResult
+    public func closeLog() -> String? {
+        guard let log = wal.withLock({ $0 }) else { return nil }
+        log.close()
+        return "wal: closed; \(log.appendedCount) records made durable with \(log.syncCount) fsyncs since start"
     }
 
     /// Applies events without a producer (the demo simulator feeding its own account).
