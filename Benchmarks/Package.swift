@@ -13,6 +13,11 @@ let package = Package(
     ],
     targets: [
         .executableTarget(
+            name: "CoreProfile",
+            dependencies: [.product(name: "MetricsCore", package: "metricsd")],
+            path: "Sources/CoreProfile"
+        ),
+        .executableTarget(
             name: "CoreBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
@@ -22,7 +27,18 @@ let package = Package(
             plugins: [
                 .plugin(name: "BenchmarkPlugin", package: "benchmark")
             ]
-        )
+        ),
+        .executableTarget(
+            name: "LimiterBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RateLimiting", package: "metricsd"),
+            ],
+            path: "Benchmarks/LimiterBenchmarks",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark")
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -15,11 +15,13 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
     let settings: HTTP2Server.Configuration
     let handler: any HTTPHandler
     private var context: ChannelHandlerContext?
+    var eventLoop: EventLoop? { self.context?.eventLoop }
     private var current: HTTP1Exchange?
     private var shuttingDown = false
     private var unconsumed = 0
     private var readHeld = false
     private var headTimer: Scheduled<Void>?
+    private var lastResponseEnd: EventLoopFuture<Void>?
 
     init(settings: HTTP2Server.Configuration, handler: any HTTPHandler) {
         self.settings = settings
@@ -84,14 +86,31 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
             let body = HTTPRequestBody(eventLoop: context.eventLoop, flow: exchange, finished: false)
             exchange.body = body
             self.current = exchange
-            self.handler.handle(request, body: body, responder: HTTPResponder(exchange, eventLoop: context.eventLoop))
-        case .body(let chunk):
-            guard let exchange = self.current, let body = exchange.body else { return }
-            self.unconsumed += chunk.readableBytes
-            if body.receivedBytes + chunk.readableBytes > self.settings.maxRequestBodySize {
+            if let declared = head.headers.first(name: "content-length").flatMap(Int.init),
+                declared > self.settings.maxRequestBodySize
+            {
+                // Refuse before the handler runs and before the client sends the body.
                 exchange.rejectOversizedBody(limit: self.settings.maxRequestBodySize)
                 return
             }
+            if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+                // The client waits for this before sending the body; flow control still
+                // applies through our reads, so agreeing at once is safe.
+                context.writeAndFlush(
+                    self.wrapOutboundOut(.head(HTTPResponseHead1(version: head.version, status: .continue))), promise: nil)
+            }
+            self.handler.handle(request, body: body, responder: HTTPResponder(exchange, eventLoop: context.eventLoop))
+        case .body(let chunk):
+            // After an early response the rest of the body is read and dropped (the connection
+            // stays usable): holding reads would leave both sides waiting.
+            guard let exchange = self.current, let body = exchange.body else { return }
+            exchange.requestBytes += chunk.readableBytes
+            if exchange.requestBytes > self.settings.maxRequestBodySize {
+                exchange.rejectOversizedBody(limit: self.settings.maxRequestBodySize)
+                return
+            }
+            guard !exchange.responseEnded else { return }
+            self.unconsumed += chunk.readableBytes
             body.receive(chunk)
         case .end(let trailers):
             guard let exchange = self.current else { return }
@@ -101,8 +120,18 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
                 fields = HTTPFields(trailers.map { ($0.name, $0.value) })
             }
             exchange.body?.finish(trailers: fields)
-            self.finishIfDone(exchange)
+            if self.finishIfDone(exchange) { self.closeAfterResponse() }
         }
+    }
+
+    /// Parse errors (after NIO's error handler answered 400), invalid response headers, I/O
+    /// errors: the connection cannot continue, so it closes and the handler is told.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A declined h2c upgrade is reported as an error but the request carries on as HTTP/1.1.
+        if error is H2CUpgrader.Refused { return }
+        self.settings.logger?("HTTP/1.1 connection error: \(error)")
+        self.failCurrent(HTTPStreamError(code: .connectionClosed, message: "connection error: \(error)"))
+        context.close(promise: nil)
     }
 
     func read(context: ChannelHandlerContext) {
@@ -137,6 +166,16 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// The response ended before the request body: drop what the handler left unread.
+    func responseEndedEarly(_ exchange: HTTP1Exchange) {
+        exchange.body?.fail(HTTPStreamError(code: .aborted, message: "response completed before the request body"))
+        self.unconsumed = 0
+        if self.readHeld, let context = self.context {
+            self.readHeld = false
+            context.read()
+        }
+    }
+
     func write(_ part: HTTPServerResponsePart, flush: Bool, promise: EventLoopPromise<Void>?) {
         guard let context = self.context else {
             promise?.fail(HTTPStreamError(code: .connectionClosed, message: "connection closed"))
@@ -147,8 +186,11 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// An exchange is over when both the request and the response ended.
-    func finishIfDone(_ exchange: HTTP1Exchange) {
-        guard exchange === self.current, exchange.requestEnded, exchange.responseEnded else { return }
+    /// An exchange is over when both the request and the response ended. Returns true when
+    /// the connection must close once the response is out (no keep-alive).
+    @discardableResult
+    func finishIfDone(_ exchange: HTTP1Exchange) -> Bool {
+        guard exchange === self.current, exchange.requestEnded, exchange.responseEnded else { return false }
         self.current = nil
         exchange.didClose(error: nil)
         self.unconsumed = 0
@@ -158,9 +200,32 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
         }
         if exchange.keepAlive {
             self.armHeadTimer()
-        } else {
-            self.context?.close(promise: nil)
+            return false
         }
+        return true
+    }
+
+    /// Writes the end of a response. NIO's pipelining handler may deliver the next pipelined
+    /// request from inside this call, so callers finish their bookkeeping first.
+    func writeEnd(_ trailers: HTTPHeaders?, promise: EventLoopPromise<Void>?) {
+        guard let context = self.context else {
+            promise?.fail(HTTPStreamError(code: .connectionClosed, message: "connection closed"))
+            return
+        }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        if let promise { written.futureResult.cascade(to: promise) }
+        self.lastResponseEnd = written.futureResult
+        context.writeAndFlush(self.wrapOutboundOut(.end(trailers)), promise: written)
+    }
+
+    /// Closes once the last response is on the wire (closing at once could cut it short).
+    func closeAfterResponse() {
+        guard let context = self.context else { return }
+        guard let last = self.lastResponseEnd else {
+            context.close(promise: nil)
+            return
+        }
+        last.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
     func close() {

@@ -9,11 +9,13 @@ final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl {
     var keepAlive: Bool
     var body: HTTPRequestBody?
     var requestEnded = false
+    var requestBytes = 0
     var responseStarted = false
     var responseEnded = false
     private var closed = false
     private var cancellation: HTTPStreamError?
     private var cancelHandlers: [(HTTPStreamError) -> Void] = []
+    private var deadlineTimer: Scheduled<Void>?
 
     init(connection: HTTP1Connection, version: HTTPVersion, keepAlive: Bool, isHead: Bool) {
         self.connection = connection
@@ -32,7 +34,8 @@ final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl {
         for field in head.headers {
             headers.add(name: field.name, value: field.value)
         }
-        if let contentLength, !headers.contains(name: "content-length") {
+        let bodyless = head.status < 200 || head.status == 204 || head.status == 304  // RFC 9110 §8.6
+        if let contentLength, !bodyless, !headers.contains(name: "content-length") {
             headers.add(name: "content-length", value: String(contentLength))
         }
         if !self.keepAlive {
@@ -90,13 +93,15 @@ final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl {
         if let trailers {
             headers = HTTPHeaders(trailers.map { ($0.name, $0.value) })
         }
-        connection.write(.end(headers), flush: true, promise: promise)
         if !self.requestEnded {
-            // Answered before the whole body arrived: we cannot know where the next request
-            // starts without reading the rest, so this connection ends with this exchange.
-            self.keepAlive = false
+            // Answered before the whole body arrived: the rest is read and dropped so the
+            // next request on this connection can be parsed.
+            connection.responseEndedEarly(self)
         }
-        connection.finishIfDone(self)
+        // Bookkeeping before the write: writing `.end` can start the next pipelined exchange.
+        let close = connection.finishIfDone(self)
+        connection.writeEnd(headers, promise: promise)
+        if close { connection.closeAfterResponse() }
     }
 
     func abort(_ error: HTTPStreamError) {
@@ -113,10 +118,20 @@ final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl {
             self.keepAlive = false
             self.responseStarted = true
             connection.write(self.makeHead(HTTPResponseHead(status: 413), contentLength: 0), flush: false, promise: nil)
-            connection.write(.end(nil), flush: true, promise: nil)
+            connection.writeEnd(nil, promise: nil)
         }
         self.didClose(error: error)
-        connection.close()
+        connection.closeAfterResponse()
+    }
+
+    func setDeadline(_ deadline: NIODeadline, onExpiry: @escaping () -> Void) {
+        guard !self.closed, let eventLoop = self.connection?.eventLoop else { return }
+        self.deadlineTimer?.cancel()
+        self.deadlineTimer = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
+            guard let self, !self.closed else { return }
+            self.deadlineTimer = nil
+            onExpiry()
+        }
     }
 
     func onCancel(_ handler: @escaping (HTTPStreamError) -> Void) {
@@ -130,6 +145,8 @@ final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl {
     func didClose(error: HTTPStreamError?) {
         guard !self.closed else { return }
         self.closed = true
+        self.deadlineTimer?.cancel()
+        self.deadlineTimer = nil
         self.connection = nil
         if let error, !self.responseEnded || !self.requestEnded {
             self.body?.fail(error)

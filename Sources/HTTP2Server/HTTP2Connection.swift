@@ -20,6 +20,7 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
         case closed(HTTP2Stream, UInt32)
         case headersTooLarge(HTTP2Stream)
         case untrackedData(Int32, Int)
+        case responseSent(HTTP2Stream)
         case pingAck
     }
 
@@ -32,19 +33,34 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
     let settings: HTTP2Server.Configuration
     let handler: any HTTPHandler
     private(set) var session: OpaquePointer?
-    private var context: ChannelHandlerContext?
-    private var remoteAddress: SocketAddress?
+    var context: ChannelHandlerContext?
+    var eventLoop: EventLoop? { self.context?.eventLoop }
+    var remoteAddress: SocketAddress?
     var streams: [Int32: HTTP2Stream] = [:]
+    /// The stream callbacks asked for last: nghttp2 reports a header block field by field,
+    /// so most lookups hit it and skip hashing.
+    var lastStream: HTTP2Stream?
+
+    @inline(__always)
+    func stream(_ id: Int32) -> HTTP2Stream? {
+        if let last = self.lastStream, last.id == id { return last }
+        let found = self.streams[id]
+        if found != nil { self.lastStream = found }
+        return found
+    }
     var events: [Event] = []
-    private var processing: [Event] = []
+    var processing: [Event] = []
     var completedPromises: [EventLoopPromise<Void>] = []
     private var inReadBatch = false
     private var flushing = false
-    private var processingEvents = false
+    var processingEvents = false
     private var needsFlush = false
     private var readHeld = false
     private var closing = false
-    private var shutdownState = ShutdownState.running
+    var shutdownState = ShutdownState.running
+    /// Set when a stream opens; cleared by each idle check.
+    var streamOpenedSinceIdleCheck = false
+    private var idleCheck: Scheduled<Void>?
 
     private var upgrade: H2CUpgrade?
 
@@ -70,7 +86,37 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
             self.upgrade = nil
             self.startUpgradedStream(upgrade)
         }
+        self.scheduleIdleCheck()
         self.scheduleFlush()
+    }
+
+    /// True when some stream's request header block has been arriving for more than a whole
+    /// idle period (a slowloris trickling HEADERS keeps the socket busy but never completes).
+    private func hasStalledHeaderBlock() -> Bool {
+        var stalled = false
+        for stream in self.streams.values where !stream.headReceived {
+            stream.idleChecksWithoutHead += 1
+            if stream.idleChecksWithoutHead >= 2 { stalled = true }
+        }
+        return stalled
+    }
+
+    /// Closes (GOAWAY) a connection that had no open stream and opened none for a whole
+    /// `idleTimeout`, however many PINGs it sends.
+    private func scheduleIdleCheck() {
+        guard let context = self.context else { return }
+        self.idleCheck = context.eventLoop.assumeIsolated().scheduleTask(in: self.settings.idleTimeout) {
+            guard self.session != nil, !self.closing else { return }
+            if self.streams.isEmpty && !self.streamOpenedSinceIdleCheck {
+                self.goAwayAndClose()
+            } else if self.hasStalledHeaderBlock() {
+                self.log("HTTP/2 header block incomplete for over \(self.settings.idleTimeout); closing")
+                self.goAwayAndClose()
+            } else {
+                self.streamOpenedSinceIdleCheck = false
+                self.scheduleIdleCheck()
+            }
+        }
     }
 
     /// After `Upgrade: h2c` the HTTP/1.1 request is stream 1, already half-closed (remote).
@@ -109,8 +155,11 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Cancels every open stream and deletes the session (releasing its reference to us).
     private func tearDown(_ error: HTTPStreamError) {
+        self.idleCheck?.cancel()
+        self.idleCheck = nil
         let open = self.streams
         self.streams = [:]
+        self.lastStream = nil
         self.events = []
         for stream in open.values { stream.didClose(error: error) }
         if let session = self.session {
@@ -171,125 +220,15 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is HTTP2Server.GracefulShutdownEvent {
             self.beginGracefulShutdown()
-        } else if event is IdleStateHandler.IdleStateEvent {
-            if self.streams.isEmpty { self.goAwayAndClose() }
         }
+        // IdleStateHandler events are ignored here: PINGs and SETTINGS count as traffic for
+        // it, so HTTP/2 uses its own stream-based idle check (`checkIdle`).
         context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         self.log("HTTP/2 connection error: \(error)")
         self.closeConnection()
-    }
-
-    // MARK: Dispatch
-
-    /// Acts on what the callbacks recorded. Runs outside nghttp2 calls, so handler code may
-    /// submit responses freely.
-    func processEvents() {
-        guard !self.processingEvents else { return }
-        self.processingEvents = true
-        defer { self.processingEvents = false }
-        while !self.events.isEmpty {
-            swap(&self.events, &self.processing)
-            for event in self.processing {
-                self.dispatch(event)
-            }
-            self.processing.removeAll(keepingCapacity: true)
-        }
-    }
-
-    private func dispatch(_ event: Event) {
-        switch event {
-        case .head(let stream):
-            guard !stream.closed, let context = self.context else { return }
-            let head = HTTPRequestHead(
-                method: stream.method,
-                path: stream.path,
-                authority: stream.authority ?? stream.headers["host"],
-                scheme: stream.scheme,
-                headers: stream.headers,
-                remoteAddress: self.remoteAddress,
-                wireProtocol: .http2
-            )
-            stream.headers = HTTPFields()
-            let body = HTTPRequestBody(eventLoop: context.eventLoop, flow: stream, finished: stream.endStreamOnHeaders)
-            stream.body = body
-            self.handler.handle(head, body: body, responder: HTTPResponder(stream, eventLoop: context.eventLoop))
-        case .data(let stream, let chunk):
-            if let body = stream.body, !stream.closed {
-                body.receive(chunk)
-            } else {
-                stream.bodyConsumed(chunk.readableBytes)
-            }
-        case .end(let stream):
-            stream.body?.finish(trailers: stream.trailers)
-        case .closed(let stream, let errorCode):
-            self.streams.removeValue(forKey: stream.id)
-            if stream.unconsumed > 0, let session = self.session {
-                // A closed stream's unread bytes still hold connection window; give it back.
-                nghttp2_session_consume_connection(session, stream.unconsumed)
-                stream.unconsumed = 0
-            }
-            var error = stream.localError
-            if error == nil && errorCode != 0 {
-                error = HTTPStreamError(code: .resetByClient, message: "stream \(stream.id) reset", http2ErrorCode: errorCode)
-            }
-            stream.didClose(error: error)
-        case .headersTooLarge(let stream):
-            guard !stream.closed else { return }
-            stream.responseState = .ended
-            stream.responseFinished = true
-            self.submitResponse(stream, head: HTTPResponseHead(status: 431), withBody: false)
-        case .untrackedData(let id, let length):
-            if let session = self.session { nghttp2_session_consume(session, id, length) }
-        case .pingAck:
-            if self.shutdownState == .noticeSent { self.sendFinalGoaway() }
-        }
-    }
-
-    // MARK: Called by streams (on the event loop, never from inside an nghttp2 callback)
-
-    func submitResponse(_ stream: HTTP2Stream, head: HTTPResponseHead, withBody: Bool) {
-        guard let session = self.session else { return }
-        let rv: Int32
-        if withBody {
-            var provider = nghttp2_data_provider()
-            provider.read_callback = NGHTTP2Session.dataSourceRead
-            rv = NGHTTP2Session.withNameValues(status: head.status, fields: head.headers) { nva, count in
-                nghttp2_submit_response(session, stream.id, nva, count, &provider)
-            }
-        } else {
-            rv = NGHTTP2Session.withNameValues(status: head.status, fields: head.headers) { nva, count in
-                nghttp2_submit_response(session, stream.id, nva, count, nil)
-            }
-        }
-        if rv != 0 {
-            self.log("nghttp2_submit_response(stream \(stream.id)) failed: \(NGHTTP2Session.errorString(Int(rv)))")
-            self.resetStream(stream, errorCode: 2)  // INTERNAL_ERROR
-        }
-        self.scheduleFlush()
-    }
-
-    func resume(_ stream: HTTP2Stream) {
-        guard let session = self.session else { return }
-        if stream.deferred {
-            stream.deferred = false
-            nghttp2_session_resume_data(session, stream.id)
-        }
-        self.scheduleFlush()
-    }
-
-    func resetStream(_ stream: HTTP2Stream, errorCode: UInt32) {
-        guard let session = self.session else { return }
-        nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), stream.id, errorCode)
-        self.scheduleFlush()
-    }
-
-    func consume(stream: HTTP2Stream, bytes: Int) {
-        guard let session = self.session else { return }
-        nghttp2_session_consume(session, stream.id, bytes)
-        self.scheduleFlush()
     }
 
     // MARK: Output
@@ -306,12 +245,14 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Pulls everything nghttp2 wants to send into one buffer, writes and flushes it once.
     func flush() {
-        guard let session = self.session, let context = self.context, !self.flushing else { return }
+        guard self.session != nil, let context = self.context, !self.flushing else { return }
         self.flushing = true
         self.needsFlush = false
         var wrote = false
         var rounds = 0
-        repeat {
+        // The session is re-read each round: user code runs in between (promises, handlers)
+        // and a synchronous channel close would have deleted it.
+        while let session = self.session, rounds < 64 {
             rounds += 1
             var out: ByteBuffer?
             while context.channel.isWritable || out == nil {
@@ -340,11 +281,17 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
             self.flushing = false
             self.processEvents()
             self.flushing = true
-        } while (self.needsFlush || !self.events.isEmpty
-            || (nghttp2_session_want_write(session) != 0 && context.channel.isWritable)) && rounds < 64
+            guard let session = self.session else { break }
+            let more = self.needsFlush || !self.events.isEmpty
+                || (nghttp2_session_want_write(session) != 0 && context.channel.isWritable)
+            self.needsFlush = false
+            if !more { break }
+        }
         self.needsFlush = false
         self.flushing = false
         if wrote { context.flush() }
+        // Flushing may have failed and closed the channel synchronously, deleting the session.
+        guard let session = self.session else { return }
         if nghttp2_session_want_read(session) == 0 && nghttp2_session_want_write(session) == 0 {
             self.closeConnection()
         }
@@ -352,7 +299,7 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Closes our side first and the socket a little later: closing at once with client bytes
     /// still unread would make the kernel send RST, and the client could lose our GOAWAY.
-    private func closeConnection() {
+    func closeConnection() {
         guard !self.closing, let context = self.context else { return }
         self.closing = true
         context.close(mode: .output, promise: nil)
@@ -377,7 +324,7 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
         self.scheduleFlush()
     }
 
-    private func sendFinalGoaway() {
+    func sendFinalGoaway() {
         guard self.shutdownState == .noticeSent, let session = self.session else { return }
         self.shutdownState = .finalGoawaySent
         nghttp2_submit_goaway(

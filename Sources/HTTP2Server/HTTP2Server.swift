@@ -26,7 +26,8 @@ public final class HTTP2Server: Sendable {
         /// Request header block limit (HTTP/2 SETTINGS_MAX_HEADER_LIST_SIZE, enforced by us; the
         /// HTTP/1.1 decoder limit too). Past it: 431 over HTTP/2, 431 and close over HTTP/1.1.
         public var maxHeaderListSize: Int = 16 << 10
-        /// HTTP/1.1 request bodies longer than this get 413 and the connection closes.
+        /// Request bodies longer than this get 413 (if not yet answered), then HTTP/1.1 closes
+        /// the connection and HTTP/2 resets the stream; the handler sees `.bodyTooLarge`.
         public var maxRequestBodySize: Int = 64 << 20
         /// Unread HTTP/1.1 body bytes buffered before we stop reading the socket.
         public var http1BodyBufferSize: Int = 1 << 20
@@ -58,7 +59,13 @@ public final class HTTP2Server: Sendable {
     let handler: any HTTPHandler
     private let state = Mutex(State())
 
-    public init(configuration: Configuration, group: EventLoopGroup, handler: any HTTPHandler) {
+    /// - Parameter group: connections are spread over its loops; each connection (and its
+    ///   nghttp2 session) stays on one. The default has one loop per core.
+    public init(
+        configuration: Configuration,
+        group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        handler: any HTTPHandler
+    ) {
         self.configuration = configuration
         self.group = group
         self.handler = handler

@@ -7,6 +7,8 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
         case idle
         /// Head submitted with a data provider; body chunks may follow.
         case streaming
+        /// Head of a response to HEAD sent with END_STREAM; body calls are accepted and dropped.
+        case headOnly
         /// Nothing more will be accepted from the handler.
         case ended
     }
@@ -25,6 +27,8 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
     var headerBytes = 0
     var headersTooLarge = false
     var headReceived = false
+    /// Idle checks that found this stream's header block still incomplete.
+    var idleChecksWithoutHead = 0
     var requestEnded = false
     /// END_STREAM was on the request HEADERS itself (no body at all).
     var endStreamOnHeaders = false
@@ -36,8 +40,7 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
     var responseState = ResponseState.idle
     /// True once END_STREAM is on its way (EOF returned or a body-less response submitted).
     var responseFinished = false
-    var outbound: [ByteBuffer] = []
-    var outboundHead = 0
+    var outbound = ByteBufferQueue()
     var outboundEnded = false
     var outboundTrailers: HTTPFields?
     var deferred = false
@@ -46,6 +49,7 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
     var writePromises: [(threshold: Int, promise: EventLoopPromise<Void>)] = []
     var endPromise: EventLoopPromise<Void>?
     var cancelHandlers: [(HTTPStreamError) -> Void] = []
+    var deadlineTimer: Scheduled<Void>?
     var closed = false
     var cancellation: HTTPStreamError?
     /// Set when we reset the stream ourselves, so the close reports our reason.
@@ -56,7 +60,7 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
         self.connection = connection
     }
 
-    var hasPendingOutbound: Bool { self.outboundHead < self.outbound.count }
+    var hasPendingOutbound: Bool { !self.outbound.isEmpty }
 
     // MARK: HTTPBodyFlowControl
 
@@ -68,9 +72,17 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
 
     // MARK: HTTPResponseSink
 
+    /// Responses to HEAD carry no body (RFC 9110 §9.3.2): one HEADERS frame with END_STREAM.
+    var isHeadRequest: Bool { self.method == "HEAD" }
+
     func respond(_ head: HTTPResponseHead, body: ByteBuffer?, trailers: HTTPFields?) {
         guard self.responseState == .idle, !self.closed, let connection = self.connection else { return }
         self.responseState = .ended
+        if self.isHeadRequest {
+            self.responseFinished = true
+            connection.submitResponse(self, head: head, withBody: false)
+            return
+        }
         if let body, body.readableBytes > 0 {
             self.outbound.append(body)
             self.bytesQueued += body.readableBytes
@@ -86,11 +98,21 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
 
     func sendHead(_ head: HTTPResponseHead) {
         guard self.responseState == .idle, !self.closed, let connection = self.connection else { return }
+        if self.isHeadRequest {
+            self.responseState = .headOnly
+            self.responseFinished = true
+            connection.submitResponse(self, head: head, withBody: false)
+            return
+        }
         self.responseState = .streaming
         connection.submitResponse(self, head: head, withBody: true)
     }
 
     func sendBody(_ chunk: ByteBuffer, promise: EventLoopPromise<Void>?) {
+        if self.responseState == .headOnly {
+            promise?.succeed(())
+            return
+        }
         guard self.responseState == .streaming, !self.closed, let connection = self.connection else {
             promise?.fail(self.cancellation ?? HTTPStreamError(code: .aborted, message: "body sent outside a streamed response"))
             return
@@ -124,6 +146,9 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
             self.outboundTrailers = trailers
             self.endPromise = promise
             connection.resume(self)
+        case .headOnly:
+            self.responseState = .ended
+            promise?.succeed(())
         case .ended:
             promise?.fail(HTTPStreamError(code: .aborted, message: "response already ended"))
         }
@@ -134,6 +159,16 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
         self.localError = error
         self.responseState = .ended
         connection.resetStream(self, errorCode: 8)  // CANCEL
+    }
+
+    func setDeadline(_ deadline: NIODeadline, onExpiry: @escaping () -> Void) {
+        guard !self.closed, let eventLoop = self.connection?.eventLoop else { return }
+        self.deadlineTimer?.cancel()
+        self.deadlineTimer = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
+            guard let self, !self.closed else { return }
+            self.deadlineTimer = nil
+            onExpiry()
+        }
     }
 
     func onCancel(_ handler: @escaping (HTTPStreamError) -> Void) {
@@ -157,9 +192,10 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl {
     func didClose(error: HTTPStreamError?) {
         guard !self.closed else { return }
         self.closed = true
+        self.deadlineTimer?.cancel()
+        self.deadlineTimer = nil
         self.connection = nil
-        self.outbound = []
-        self.outboundHead = 0
+        self.outbound.removeAll()
         let failure = error ?? HTTPStreamError(code: .connectionClosed, message: "stream closed before the response completed")
         for (_, promise) in self.writePromises { promise.fail(failure) }
         self.writePromises = []

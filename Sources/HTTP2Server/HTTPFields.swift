@@ -34,6 +34,10 @@ public struct HTTPFields: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         self.fields.append(Field(name: Self.lowercased(name), value: value))
     }
 
+    public mutating func reserveCapacity(_ capacity: Int) {
+        self.fields.reserveCapacity(capacity)
+    }
+
     /// Appends a field whose name the caller guarantees is already lowercase.
     mutating func appendLowercased(name: String, value: String) {
         self.fields.append(Field(name: name, value: value))

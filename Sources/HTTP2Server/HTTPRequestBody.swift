@@ -19,7 +19,9 @@ protocol HTTPBodyFlowControl: AnyObject {
 /// Back-pressure: bytes count as taken when they are handed to a reader (`read`, `next`,
 /// `collect`, `chunks`). Until then they stay buffered here and the client's flow-control
 /// window is not reopened, so a slow handler slows the client instead of growing memory.
-/// A handler that does not care about the body should call `discard()`.
+/// A handler that answers without reading the body need not do anything: once its response
+/// is complete the rest is refused (HTTP/2 RST_STREAM NO_ERROR) or drained (HTTP/1.1). Call
+/// `discard()` to keep reading and dropping it while a streamed response is still going.
 public final class HTTPRequestBody {
     public let eventLoop: EventLoop
     private var buffered: [ByteBuffer] = []

@@ -8,6 +8,7 @@ protocol HTTPResponseSink: AnyObject {
     func respond(_ head: HTTPResponseHead, body: ByteBuffer?, trailers: HTTPFields?)
     func abort(_ error: HTTPStreamError)
     func onCancel(_ handler: @escaping (HTTPStreamError) -> Void)
+    func setDeadline(_ deadline: NIODeadline, onExpiry: @escaping () -> Void)
 }
 
 /// Sends the response of one request. A value type, `Sendable`, callable from any thread or
@@ -91,6 +92,18 @@ public struct HTTPResponder: Sendable {
             sink.value.onCancel(handler)
         } else {
             sink.eventLoop.execute { sink.value.onCancel(handler) }
+        }
+    }
+
+    /// Runs `onExpiry` on the event loop at `deadline` unless the stream ended first (the
+    /// timer is then cancelled, so long deadlines hold nothing). A later call replaces the
+    /// earlier deadline. gRPC answers DEADLINE_EXCEEDED from here.
+    public func setDeadline(_ deadline: NIODeadline, onExpiry: @escaping @Sendable () -> Void) {
+        let sink = self.sink
+        if sink.eventLoop.inEventLoop {
+            sink.value.setDeadline(deadline, onExpiry: onExpiry)
+        } else {
+            sink.eventLoop.execute { sink.value.setDeadline(deadline, onExpiry: onExpiry) }
         }
     }
 

@@ -22,6 +22,7 @@ enum NGHTTP2Session {
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, onFrameRecv)
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, onDataChunkRecv)
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, onStreamClose)
+        nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, onFrameSend)
 
         var option: OpaquePointer?
         guard nghttp2_option_new(&option) == 0, let option else { throw CreationError(code: -901) }
@@ -68,14 +69,17 @@ enum NGHTTP2Session {
         else { return 0 }
         let connection = connection(userData)
         let id = frame.pointee.hd.stream_id
-        connection.streams[id] = HTTP2Stream(id: id, connection: connection)
+        let stream = HTTP2Stream(id: id, connection: connection)
+        connection.streams[id] = stream
+        connection.lastStream = stream
+        connection.streamOpenedSinceIdleCheck = true
         return 0
     }
 
     static let onHeader: nghttp2_on_header_callback = { _, frame, name, nameLength, value, valueLength, _, userData in
         guard let frame, let name, let value else { return 0 }
         let connection = connection(userData)
-        guard let stream = connection.streams[frame.pointee.hd.stream_id] else { return 0 }
+        guard let stream = connection.stream(frame.pointee.hd.stream_id) else { return 0 }
         // nghttp2 does not enforce our advertised MAX_HEADER_LIST_SIZE; count as RFC 9113 does.
         stream.headerBytes += nameLength + valueLength + 32
         if stream.headerBytes > connection.settings.maxHeaderListSize {
@@ -98,6 +102,7 @@ enum NGHTTP2Session {
             default: break  // :protocol (extended CONNECT) is not supported
             }
         } else {
+            if stream.headers.isEmpty { stream.headers.reserveCapacity(8) }
             stream.headers.appendLowercased(name: String(decoding: nameBytes, as: UTF8.self), value: valueString)
         }
         return 0
@@ -110,7 +115,7 @@ enum NGHTTP2Session {
         let endStream = hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
         switch UInt32(hd.type) {
         case NGHTTP2_HEADERS.rawValue:
-            guard let stream = connection.streams[hd.stream_id] else { return 0 }
+            guard let stream = connection.stream(hd.stream_id) else { return 0 }
             if !stream.headReceived {
                 stream.headReceived = true
                 stream.requestEnded = endStream
@@ -121,7 +126,7 @@ enum NGHTTP2Session {
                 connection.events.append(.end(stream))
             }
         case NGHTTP2_DATA.rawValue:
-            guard endStream, let stream = connection.streams[hd.stream_id], !stream.requestEnded else { return 0 }
+            guard endStream, let stream = connection.stream(hd.stream_id), !stream.requestEnded else { return 0 }
             stream.requestEnded = true
             connection.events.append(.end(stream))
         case NGHTTP2_PING.rawValue:
@@ -135,7 +140,7 @@ enum NGHTTP2Session {
     static let onDataChunkRecv: nghttp2_on_data_chunk_recv_callback = { _, _, streamID, data, length, userData in
         let connection = connection(userData)
         guard let data, length > 0 else { return 0 }
-        guard let stream = connection.streams[streamID] else {
+        guard let stream = connection.stream(streamID) else {
             // Not a request we track: its bytes must still return to the connection window.
             connection.events.append(.untrackedData(streamID, length))
             return 0
@@ -146,9 +151,19 @@ enum NGHTTP2Session {
         return 0
     }
 
+    /// Notes responses that completed while their request is still open (see `.responseSent`).
+    static let onFrameSend: nghttp2_on_frame_send_callback = { _, frame, userData in
+        guard let frame, frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 else { return 0 }
+        let connection = connection(userData)
+        if let stream = connection.stream(frame.pointee.hd.stream_id), !stream.requestEnded {
+            connection.events.append(.responseSent(stream))
+        }
+        return 0
+    }
+
     static let onStreamClose: nghttp2_on_stream_close_callback = { _, streamID, errorCode, userData in
         let connection = connection(userData)
-        if let stream = connection.streams[streamID] {
+        if let stream = connection.stream(streamID) {
             connection.events.append(.closed(stream, errorCode))
         }
         return 0
@@ -158,27 +173,10 @@ enum NGHTTP2Session {
     /// defers when none are queued; at the end sets EOF and, with trailers, submits them.
     static let dataSourceRead: nghttp2_data_source_read_callback = { session, streamID, buffer, length, flags, _, userData in
         let connection = connection(userData)
-        guard let stream = connection.streams[streamID], let buffer, let flags else {
+        guard let stream = connection.stream(streamID), let buffer, let flags else {
             return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
         }
-        var written = 0
-        while written < length && stream.outboundHead < stream.outbound.count {
-            let available = stream.outbound[stream.outboundHead].readableBytes
-            let n = Swift.min(length - written, available)
-            stream.outbound[stream.outboundHead].withUnsafeReadableBytes { source in
-                UnsafeMutableRawPointer(buffer + written).copyMemory(from: source.baseAddress!, byteCount: n)
-            }
-            written += n
-            if n == available {
-                stream.outboundHead += 1
-            } else {
-                stream.outbound[stream.outboundHead].moveReaderIndex(forwardBy: n)
-            }
-        }
-        if stream.outboundHead == stream.outbound.count && stream.outboundHead > 0 {
-            stream.outbound.removeAll(keepingCapacity: true)
-            stream.outboundHead = 0
-        }
+        let written = stream.outbound.copy(into: buffer, length: length)
         if written > 0 { stream.noteSent(written, into: &connection.completedPromises) }
         if !stream.hasPendingOutbound && stream.outboundEnded {
             stream.responseFinished = true
@@ -206,6 +204,11 @@ enum NGHTTP2Session {
     /// Connection-specific fields are illegal in HTTP/2 (RFC 9113 §8.2.2); a handler shared with
     /// HTTP/1.1 may set them, so they are dropped here rather than failing the stream.
     static func isConnectionSpecific(_ name: String) -> Bool {
+        // Length first: almost every name is ruled out without a string comparison.
+        switch name.utf8.count {
+        case 7, 10, 16, 17: break
+        default: return false
+        }
         switch name {
         case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade": return true
         default: return false
@@ -229,11 +232,12 @@ enum NGHTTP2Session {
                 var index = 0
                 func copy(_ string: String) -> (UnsafeMutablePointer<UInt8>, Int) {
                     let start = bytes.baseAddress! + offset
-                    var n = 0
-                    for byte in string.utf8 {
-                        bytes[offset + n] = byte
-                        n += 1
-                    }
+                    let n =
+                        string.utf8.withContiguousStorageIfAvailable { utf8 in
+                            if let base = utf8.baseAddress, utf8.count > 0 { start.update(from: base, count: utf8.count) }
+                            return utf8.count
+                        }
+                        ?? UnsafeMutableBufferPointer(start: start, count: byteCount - offset).initialize(from: string.utf8).1
                     offset += n
                     return (start, n)
                 }

@@ -55,15 +55,17 @@ final class ProtocolSniffer: ChannelInboundHandler, RemovableChannelHandler {
                 let decoder = ByteToMessageHandler(
                     HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes, limitConfiguration: limits))
                 let pipelining = HTTPServerPipelineHandler()
+                let validator = NIOHTTPResponseHeadersValidator()  // no CR/LF injection into HTTP/1.1 heads
                 let errors = HTTPServerProtocolErrorHandler()
                 let http1 = HTTP1Connection(settings: self.settings, handler: self.handler)
                 let upgrade = HTTPServerUpgradeHandler(
                     upgraders: [H2CUpgrader(settings: self.settings, handler: self.handler)],
                     httpEncoder: encoder,
-                    extraHTTPHandlers: [decoder, pipelining, errors, http1],
+                    extraHTTPHandlers: [decoder, pipelining, validator, errors, http1],
                     upgradeCompletionHandler: { _ in }
                 )
-                try sync.addHandlers([decoder, encoder, pipelining, upgrade, errors, http1], position: .after(self))
+                try sync.addHandlers(
+                    [encoder, decoder, pipelining, validator, errors, upgrade, http1], position: .after(self))
             }
         } catch {
             self.settings.logger?("cannot set up connection pipeline: \(error)")

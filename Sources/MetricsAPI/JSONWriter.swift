@@ -1,3 +1,5 @@
+import MetricsCore
+
 /// Writes compact JSON into one growing byte array. The message encoders call it in document
 /// order; `object`/`array` keep track of where a comma is needed.
 ///

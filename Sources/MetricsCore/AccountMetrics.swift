@@ -39,7 +39,10 @@ public struct AccountMetrics: Sendable {
     var groupSeries = SeriesTable()
     /// Agent-level series ids by agent / by skill (samples without agent under no agent).
     var agentSeriesByAgent: [[Int32]] = []
+    var agentSeriesKeysByAgent: [[SeriesKey]] = []
     var agentSeriesBySkill: [[Int32]] = []
+    var noAgentSeriesBySkill: [Int32] = []
+    var groupSeriesBySlot: [Int32] = []
 
     public init() {}
 
@@ -73,14 +76,17 @@ public struct AccountMetrics: Sendable {
             directory.upsertAgent(
                 id: agentId, name: name, userType: userType, groupId: groupId, skillIds: skillIds,
                 maxSlots: maxSlots)
-            while agentSeriesByAgent.count < directory.agentRecords.count { agentSeriesByAgent.append([]) }
+            while agentSeriesByAgent.count < directory.agentRecords.count {
+                agentSeriesByAgent.append([])
+                agentSeriesKeysByAgent.append([])
+            }
             return .applied
 
         case let .agentStateChanged(agentId, state):
             guard let a = directory.agents.find(agentId) else {
                 return .rejected(reason: "unknown agent \(agentId)")
             }
-            directory.agentRecords[Int(a)].state = state
+            directory.agentHot[Int(a)].state = state
             return .applied
 
         case let .conversationOpened(conversationId, skillId):
@@ -139,7 +145,7 @@ public struct AccountMetrics: Sendable {
                 return .rejected(reason: "conversation \(cid): weight \(weight) is invalid")
             }
             unassign(c)
-            let human = directory.agentRecords[Int(a)].userType == .human
+            let human = directory.agentHot[Int(a)].userType == .human
             var r = conversations.records[ci]
             r.agent = a
             r.weight = weight
@@ -147,9 +153,11 @@ public struct AccountMetrics: Sendable {
             r.currentAwaitsFirstMessage = human
             r.currentIsFirstHuman = human && !r.hadHumanAssignment
             if human { r.hadHumanAssignment = true }
-            r.positionInAgent = directory.agentRecords[Int(a)].assigned.count
+            r.positionInAgent = directory.agentAssigned[Int(a)].count
             conversations.records[ci] = r
-            directory.agentRecords[Int(a)].assigned.append(c)
+            directory.agentAssigned[Int(a)].append(
+                AssignedEntry(conversation: c, skill: r.skill, openedAt: r.openedAt, weight: weight))
+            refreshAssignedSummary(agent: a)
             directory.skillOpenAssigned[Int(r.skill)] += 1
 
         case .conversationUnassigned:
@@ -159,9 +167,8 @@ public struct AccountMetrics: Sendable {
             guard let a = directory.agents.find(agentId) else {
                 return .rejected(reason: "unknown agent \(agentId)")
             }
-            let agent = directory.agentRecords[Int(a)]
             // BOT messages neither clear pending nor make samples.
-            if agent.userType == .human {
+            if directory.agentHot[Int(a)].userType == .human {
                 var r = conversations.records[ci]
                 var delta = SampleAggregate()
                 let isAssignee = r.agent == a
@@ -197,9 +204,11 @@ public struct AccountMetrics: Sendable {
         case let .skillChanged(_, skillId):
             let s = directory.internSkill(skillId)
             let old = conversations.records[ci].skill
-            if conversations.records[ci].agent >= 0 {
+            let a = conversations.records[ci].agent
+            if a >= 0 {
                 directory.skillOpenAssigned[Int(old)] -= 1
                 directory.skillOpenAssigned[Int(s)] += 1
+                directory.agentAssigned[Int(a)][conversations.records[ci].positionInAgent].skill = s
             }
             conversations.records[ci].skill = s
 
@@ -232,17 +241,30 @@ public struct AccountMetrics: Sendable {
         guard r.agent >= 0 else { return }
         let a = Int(r.agent)
         let pos = r.positionInAgent
-        let last = directory.agentRecords[a].assigned.count - 1
+        let last = directory.agentAssigned[a].count - 1
         if pos != last {
-            let moved = directory.agentRecords[a].assigned[last]
-            directory.agentRecords[a].assigned[pos] = moved
-            conversations.records[Int(moved)].positionInAgent = pos
+            let moved = directory.agentAssigned[a][last]
+            directory.agentAssigned[a][pos] = moved
+            conversations.records[Int(moved.conversation)].positionInAgent = pos
         }
-        directory.agentRecords[a].assigned.removeLast()
+        directory.agentAssigned[a].removeLast()
+        refreshAssignedSummary(agent: r.agent)
         directory.skillOpenAssigned[Int(r.skill)] -= 1
         conversations.records[Int(c)].agent = -1
         conversations.records[Int(c)].currentAwaitsFirstMessage = false
         conversations.records[Int(c)].currentIsFirstHuman = false
+    }
+
+    private mutating func refreshAssignedSummary(agent a: Int32) {
+        var weight = 0.0
+        var oldest = Int64.max
+        for e in directory.agentAssigned[Int(a)] {
+            weight += e.weight
+            oldest = min(oldest, e.openedAt)
+        }
+        directory.agentHot[Int(a)].weightSum = weight
+        directory.agentHot[Int(a)].oldestOpenedAt = oldest
+        directory.agentHot[Int(a)].assignedCount = Int32(directory.agentAssigned[Int(a)].count)
     }
 
     /// Records one sample delta under the agent's group and user type at this moment.
@@ -251,23 +273,52 @@ public struct AccountMetrics: Sendable {
         var group: Int32 = -1
         var userType: Int8 = -1
         if agent >= 0 {
-            let r = directory.agentRecords[Int(agent)]
+            let r = directory.agentHot[Int(agent)]
             group = r.group
             userType = r.userType == .human ? 0 : 1
             if directory.groupLastSampleMinute[Int(group)] < m { directory.groupLastSampleMinute[Int(group)] = m }
         }
         if directory.skillLastSampleMinute[Int(skill)] < m { directory.skillLastSampleMinute[Int(skill)] = m }
         let key = SeriesKey(agent: agent, group: group, skill: skill, userType: userType)
-        let (id, isNew) = agentSeries.add(delta, minute: m, key: key)
-        if isNew {
-            if agent >= 0 { agentSeriesByAgent[Int(agent)].append(id) }
-            while agentSeriesBySkill.count <= Int(skill) { agentSeriesBySkill.append([]) }
-            agentSeriesBySkill[Int(skill)].append(id)
+        agentSeries.add(delta, minute: m, to: agentSeriesId(key))
+
+        // Group-level slot: 0 = no agent, then two per group (HUMAN, BOT).
+        let slot = agent >= 0 ? 1 + Int(group) * 2 + Int(userType) : 0
+        if slot >= groupSeriesBySlot.count {
+            groupSeriesBySlot.append(contentsOf: repeatElement(-1, count: slot + 1 - groupSeriesBySlot.count))
         }
-        let groupKey = SeriesKey(
-            agent: agent >= 0 ? SeriesKey.anyAgent : SeriesKey.noAgent, group: group,
-            skill: SeriesKey.anySkill, userType: userType)
-        _ = groupSeries.add(delta, minute: m, key: groupKey)
+        var gid = groupSeriesBySlot[slot]
+        if gid < 0 {
+            gid = groupSeries.newSeries(SeriesKey(
+                agent: agent >= 0 ? SeriesKey.anyAgent : SeriesKey.noAgent, group: group,
+                skill: SeriesKey.anySkill, userType: userType))
+            groupSeriesBySlot[slot] = gid
+        }
+        groupSeries.add(delta, minute: m, to: gid)
+    }
+
+    /// The agent-level series of `key`, created on first use. An agent has few keys (its
+    /// skills × the groups/user types it had), so a scan of its short list beats hashing.
+    private mutating func agentSeriesId(_ key: SeriesKey) -> Int32 {
+        if key.agent >= 0 {
+            let a = Int(key.agent)
+            for (i, k) in agentSeriesKeysByAgent[a].enumerated() where k == key {
+                return agentSeriesByAgent[a][i]
+            }
+        } else if Int(key.skill) < noAgentSeriesBySkill.count, noAgentSeriesBySkill[Int(key.skill)] >= 0 {
+            return noAgentSeriesBySkill[Int(key.skill)]
+        }
+        let id = agentSeries.newSeries(key)
+        if key.agent >= 0 {
+            agentSeriesByAgent[Int(key.agent)].append(id)
+            agentSeriesKeysByAgent[Int(key.agent)].append(key)
+        } else {
+            while noAgentSeriesBySkill.count <= Int(key.skill) { noAgentSeriesBySkill.append(-1) }
+            noAgentSeriesBySkill[Int(key.skill)] = id
+        }
+        while agentSeriesBySkill.count <= Int(key.skill) { agentSeriesBySkill.append([]) }
+        agentSeriesBySkill[Int(key.skill)].append(id)
+        return id
     }
 
     // MARK: retention

@@ -17,15 +17,34 @@ struct Interner: Sendable {
     }
 }
 
+/// One open conversation assigned to an agent, with the fields current-value queries read,
+/// kept in the agent's list so that queries scan memory sequentially.
+struct AssignedEntry: Sendable {
+    var conversation: Int32
+    var skill: Int32
+    var openedAt: Int64
+    var weight: Double
+}
+
+/// What queries read of every agent, without references (no retain/release when scanning
+/// 20,000 of them): its current attributes and a summary of its assigned conversations.
+struct AgentHot: Sendable {
+    var group: Int32
+    var maxSlots: Int32
+    var userType: UserType
+    var state: AgentState = .offline
+    var assignedCount: Int32 = 0
+    /// Σ weight of the assigned conversations, recomputed from the list on every change (no
+    /// floating-point drift from adding and subtracting).
+    var weightSum: Double = 0
+    /// Earliest openedAt of the assigned conversations (Int64.max when none): when it is
+    /// within 30 days, assignedConversations is `assignedCount` without reading the list.
+    var oldestOpenedAt: Int64 = .max
+}
+
 struct AgentRecord: Sendable {
     var name: String
-    var userType: UserType
-    var group: Int32
     var skills: [Int32]
-    var maxSlots: Int
-    var state: AgentState = .offline
-    /// Open conversations assigned to this agent (indexes into the conversation table).
-    var assigned: [Int32] = []
     /// Position of this agent in its group's member list.
     var positionInGroup: Int = 0
 }
@@ -47,9 +66,14 @@ struct Directory: Sendable {
     var groupParent: [Int32] = []
     var groupMembers: [[Int32]] = []
     var groupLastSampleMinute: [Int32] = []
+    /// Every group after its parent; recomputed when the forest changes (rare), read by queries.
+    var forestOrder: [Int32] = []
 
     var agents = Interner()
     var agentRecords: [AgentRecord] = []
+    var agentHot: [AgentHot] = []
+    /// Open conversations assigned to each agent.
+    var agentAssigned: [[AssignedEntry]] = []
 
     mutating func internSkill(_ id: String) -> Int32 {
         let s = skills.intern(id)
@@ -69,6 +93,7 @@ struct Directory: Sendable {
             groupParent.append(-1)
             groupMembers.append([])
             groupLastSampleMinute.append(Int32.min)
+            forestOrder.append(g)  // a new group has no parent and no children yet
         }
         return g
     }
@@ -93,7 +118,11 @@ struct Directory: Sendable {
         }
         let g = internGroup(id)
         groupNames[Int(g)] = name
-        groupParent[Int(g)] = parentId.map { internGroup($0) } ?? -1
+        let p = parentId.map { internGroup($0) } ?? -1
+        if groupParent[Int(g)] != p {
+            groupParent[Int(g)] = p
+            forestOrder = computeForestOrder()
+        }
         return nil
     }
 
@@ -109,30 +138,32 @@ struct Directory: Sendable {
         if let a = agents.find(id) {
             var r = agentRecords[Int(a)]
             for s in r.skills { skillAgentCount[Int(s)] -= 1 }
-            if r.group != g {
-                removeMember(agent: a, record: r)
+            let oldGroup = agentHot[Int(a)].group
+            if oldGroup != g {
+                removeMember(agent: a, group: oldGroup, position: r.positionInGroup)
                 r.positionInGroup = groupMembers[Int(g)].count
                 groupMembers[Int(g)].append(a)
             }
             r.name = name
-            r.userType = userType
-            r.group = g
             r.skills = skillSet
-            r.maxSlots = maxSlots
             agentRecords[Int(a)] = r
+            agentHot[Int(a)].group = g
+            agentHot[Int(a)].userType = userType
+            agentHot[Int(a)].maxSlots = Int32(maxSlots)
         } else {
             let a = agents.intern(id)
-            var r = AgentRecord(name: name, userType: userType, group: g, skills: skillSet, maxSlots: maxSlots)
+            var r = AgentRecord(name: name, skills: skillSet)
             r.positionInGroup = groupMembers[Int(g)].count
             groupMembers[Int(g)].append(a)
             agentRecords.append(r)
+            agentHot.append(AgentHot(group: g, maxSlots: Int32(maxSlots), userType: userType))
+            agentAssigned.append([])
         }
         for s in skillSet { skillAgentCount[Int(s)] += 1 }
     }
 
-    private mutating func removeMember(agent: Int32, record: AgentRecord) {
-        let old = Int(record.group)
-        let pos = record.positionInGroup
+    private mutating func removeMember(agent: Int32, group: Int32, position pos: Int) {
+        let old = Int(group)
         let last = groupMembers[old].count - 1
         if pos != last {
             let moved = groupMembers[old][last]
@@ -142,22 +173,32 @@ struct Directory: Sendable {
         groupMembers[old].removeLast()
     }
 
-    /// Children lists of the forest, and an order in which every group comes after its
-    /// parent (so a reverse walk rolls subtrees up into their roots).
-    func forestOrder() -> [Int32] {
+    /// An order in which every group comes after its parent (so a reverse walk rolls subtrees
+    /// up into their roots): groups sorted by depth, by counting sort.
+    func computeForestOrder() -> [Int32] {
         let n = groupParent.count
-        var children = [[Int32]](repeating: [], count: n)
-        var roots: [Int32] = []
-        for g in 0..<n {
-            let p = groupParent[g]
-            if p >= 0 { children[Int(p)].append(Int32(g)) } else { roots.append(Int32(g)) }
+        var depth = [Int32](repeating: -1, count: n)
+        var chain: [Int32] = []
+        for g in 0..<n where depth[g] < 0 {
+            var cur = Int32(g)
+            while cur >= 0 && depth[Int(cur)] < 0 {
+                chain.append(cur)
+                cur = groupParent[Int(cur)]
+            }
+            var d = cur >= 0 ? depth[Int(cur)] : -1
+            while let c = chain.popLast() {
+                d += 1
+                depth[Int(c)] = d
+            }
         }
-        var order: [Int32] = []
-        order.reserveCapacity(n)
-        var stack = roots
-        while let g = stack.popLast() {
-            order.append(g)
-            stack.append(contentsOf: children[Int(g)])
+        var countAt = [Int](repeating: 0, count: n + 1)
+        for d in depth { countAt[Int(d) + 1] += 1 }
+        for i in 1..<countAt.count { countAt[i] += countAt[i - 1] }
+        var order = [Int32](repeating: 0, count: n)
+        for g in 0..<n {
+            let d = Int(depth[g])
+            order[countAt[d]] = Int32(g)
+            countAt[d] += 1
         }
         return order
     }

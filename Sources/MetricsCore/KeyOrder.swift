@@ -30,7 +30,7 @@ public enum KeyOrder {
 extension MetricValue {
     /// A double rounded to 3 decimals, half away from zero: the value responses carry.
     public static func rounded3(_ x: Double) -> Double {
-        (x * 1000).rounded(.toNearestOrAwayFromZero) / 1000
+        Rounding.thousandths(x)
     }
 
     /// The value sorting compares: counts as is, doubles rounded to 3 decimals.

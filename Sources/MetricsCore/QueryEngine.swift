@@ -142,8 +142,7 @@ extension AccountMetrics {
 
         if groupBy == .agentGroupId && q.filters.includeSubGroups {
             // Children after parents in `order`: a reverse walk adds each subtree into its parent.
-            let order = dir.forestOrder()
-            for g in order.reversed() {
+            for g in dir.forestOrder.reversed() {
                 let p = dir.groupParent[Int(g)]
                 if p >= 0 { direct[Int(p)].add(direct[Int(g)]) }
             }
@@ -206,7 +205,7 @@ extension AccountMetrics {
             var mask = [Bool](repeating: false, count: directory.groupNames.count)
             for g in f.agentGroupIds { if let i = directory.groups.find(g) { mask[Int(i)] = true } }
             if f.includeSubGroups {
-                for g in directory.forestOrder() {
+                for g in directory.forestOrder {
                     let p = directory.groupParent[Int(g)]
                     if p >= 0 && mask[Int(p)] { mask[Int(g)] = true }
                 }
@@ -222,16 +221,16 @@ extension AccountMetrics {
     ) {
         let useAgentTable = filters.agents != nil || filters.skills != nil || groupBy == .skillId
         let table = useAgentTable ? agentSeries : groupSeries
+        table.series.withUnsafeBufferPointer { seriesBuffer in
 
         func visit(_ id: Int32) {
-            let series = table.series[Int(id)]
-            let k = series.key
+            let k = seriesBuffer[Int(id)].key
             if filters.filtersAgents && !k.hasAgent { return }
             if let agents = filters.agents, !agents.contains(k.agent) { return }
             if let groups = filters.groups, !groups[Int(k.group)] { return }
             if let types = filters.userTypes, !types.contains(k.userType == 0 ? .human : .bot) { return }
             if let skills = filters.skills, !skills[Int(k.skill)] { return }
-            guard let sum = series.sum(lo: lo, hi: hi) else { return }
+            guard let sum = seriesBuffer[Int(id)].sum(lo: lo, hi: hi) else { return }
             all.samples.add(sum)
             switch groupBy {
             case .skillId?: direct[Int(k.skill)].samples.add(sum)
@@ -241,7 +240,7 @@ extension AccountMetrics {
         }
 
         if useAgentTable, let agents = filters.agents {
-            for a in agents where Int(a) < agentSeriesByAgent.count {
+            for a in agents.sorted() where Int(a) < agentSeriesByAgent.count {
                 for id in agentSeriesByAgent[Int(a)] { visit(id) }
             }
         } else if useAgentTable, let skills = filters.skills {
@@ -251,6 +250,7 @@ extension AccountMetrics {
         } else {
             for id in 0..<Int32(table.series.count) { visit(id) }
         }
+        }
     }
 
     private func accumulateCurrent(
@@ -259,69 +259,83 @@ extension AccountMetrics {
     ) {
         let dir = directory
         let openedSince = now &- Retention.openConversationMs
+        // The assigned list is read only when the summary cannot answer: a skill filter or
+        // groupBy skill (conversation skills), or a conversation older than 30 days.
+        let needSkillOfConversations = filters.skills != nil || groupBy == .skillId
+        let needAgentSkills = filters.skills != nil || groupBy == .skillId
 
-        func visit(_ a: Int32) {
-            let agent = dir.agentRecords[Int(a)]
-            if let agents = filters.agents, !agents.contains(a) { return }
-            if let groups = filters.groups, !groups[Int(agent.group)] { return }
-            if let types = filters.userTypes, !types.contains(agent.userType) { return }
+        dir.agentHot.withUnsafeBufferPointer { hot in
+            func visit(_ a: Int32) {
+                let agent = hot[Int(a)]
+                if let agents = filters.agents, !agents.contains(a) { return }
+                if let groups = filters.groups, !groups[Int(agent.group)] { return }
+                if let types = filters.userTypes, !types.contains(agent.userType) { return }
 
-            if assignedMetrics {
-                for c in agent.assigned {
-                    let conv = conversations.records[Int(c)]
-                    guard conv.openedAt >= openedSince else { continue }
-                    if let skills = filters.skills, !skills[Int(conv.skill)] { continue }
-                    all.assigned &+= 1
-                    switch groupBy {
-                    case .skillId?: direct[Int(conv.skill)].assigned &+= 1
-                    case .agentGroupId?: direct[Int(agent.group)].assigned &+= 1
-                    case nil: break
+                if assignedMetrics && agent.assignedCount > 0 {
+                    if !needSkillOfConversations && agent.oldestOpenedAt >= openedSince {
+                        let n = Int64(agent.assignedCount)
+                        all.assigned &+= n
+                        if groupBy == .agentGroupId { direct[Int(agent.group)].assigned &+= n }
+                    } else {
+                        for conv in dir.agentAssigned[Int(a)] {
+                            guard conv.openedAt >= openedSince else { continue }
+                            if let skills = filters.skills, !skills[Int(conv.skill)] { continue }
+                            all.assigned &+= 1
+                            switch groupBy {
+                            case .skillId?: direct[Int(conv.skill)].assigned &+= 1
+                            case .agentGroupId?: direct[Int(agent.group)].assigned &+= 1
+                            case nil: break
+                            }
+                        }
                     }
                 }
-            }
-            guard agentMetrics else { return }
-            if let skills = filters.skills, !agent.skills.contains(where: { skills[Int($0)] }) { return }
-            var acc = GroupAccumulator()
-            switch agent.state {
-            case .online: acc.online = 1
-            case .away: acc.away = 1
-            case .backSoon: acc.backSoon = 1
-            case .offline: break
-            }
-            if agent.state == .online {
-                acc.availableSlots = Int64(max(0, agent.maxSlots - agent.assigned.count))
-            }
-            if agent.state != .offline {
-                var weight = 0.0
-                for c in agent.assigned { weight += conversations.records[Int(c)].weight }
-                let slots = Int64(agent.maxSlots)
-                acc.loadWeight.0 = weight
-                acc.loadSlots.0 = slots
-                if agent.userType == .human {
-                    acc.loadWeight.1 = weight
-                    acc.loadSlots.1 = slots
-                    if agent.state == .online {
-                        acc.loadWeight.2 = weight
-                        acc.loadSlots.2 = slots
+                guard agentMetrics else { return }
+                if let skills = filters.skills, !dir.agentRecords[Int(a)].skills.contains(where: { skills[Int($0)] }) {
+                    return
+                }
+                var acc = GroupAccumulator()
+                switch agent.state {
+                case .online: acc.online = 1
+                case .away: acc.away = 1
+                case .backSoon: acc.backSoon = 1
+                case .offline: break
+                }
+                if agent.state == .online {
+                    acc.availableSlots = Int64(max(0, agent.maxSlots - agent.assignedCount))
+                }
+                if agent.state != .offline {
+                    let weight = agent.weightSum
+                    let slots = Int64(agent.maxSlots)
+                    acc.loadWeight.0 = weight
+                    acc.loadSlots.0 = slots
+                    if agent.userType == .human {
+                        acc.loadWeight.1 = weight
+                        acc.loadSlots.1 = slots
+                        if agent.state == .online {
+                            acc.loadWeight.2 = weight
+                            acc.loadSlots.2 = slots
+                        }
                     }
                 }
+                all.addCurrent(acc)
+                switch groupBy {
+                case .skillId?:
+                    if needAgentSkills { for s in dir.agentRecords[Int(a)].skills { direct[Int(s)].addCurrent(acc) } }
+                case .agentGroupId?: direct[Int(agent.group)].addCurrent(acc)
+                case nil: break
+                }
             }
-            all.addCurrent(acc)
-            switch groupBy {
-            case .skillId?: for s in agent.skills { direct[Int(s)].addCurrent(acc) }
-            case .agentGroupId?: direct[Int(agent.group)].addCurrent(acc)
-            case nil: break
-            }
-        }
 
-        if let agents = filters.agents {
-            for a in agents { visit(a) }
-        } else if let groups = filters.groups {
-            for g in 0..<groups.count where groups[g] {
-                for a in dir.groupMembers[g] { visit(a) }
+            if let agents = filters.agents {
+                // Sorted: loads sum doubles, and Set order varies between processes.
+                for a in agents.sorted() { visit(a) }
+            } else if let groups = filters.groups {
+                for g in 0..<groups.count where groups[g] {
+                    for a in dir.groupMembers[g] { visit(a) }
+                }
+            } else {
+                for a in 0..<Int32(hot.count) { visit(a) }
             }
-        } else {
-            for a in 0..<Int32(dir.agentRecords.count) { visit(a) }
         }
     }
 }

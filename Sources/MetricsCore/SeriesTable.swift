@@ -15,68 +15,70 @@ struct SeriesKey: Hashable, Sendable {
     var hasAgent: Bool { agent != SeriesKey.noAgent }
 }
 
-/// One attribution key's samples: the minutes that have samples, ascending, and the
-/// cumulative aggregate up to each of them. A window's sum is one subtraction, found in O(1)
-/// when the window covers the key's whole retained range and by binary search otherwise.
+/// One minute of a series: the cumulative aggregate up to and including `minute`.
+struct SeriesEntry: Sendable {
+    var minute: Int32
+    var cumulative: SampleAggregate
+}
+
+/// One attribution key's samples: the minutes that have samples, ascending, each with the
+/// cumulative aggregate up to it (one array, so an append touches one cache line). A window's
+/// sum is one subtraction, found in O(1) when the window covers the key's whole retained range
+/// and by binary search otherwise.
 struct Series: Sendable {
     var key: SeriesKey
-    var minutes: [Int32] = []
-    var cumulative: [SampleAggregate] = []
+    var entries: [SeriesEntry] = []
     /// Entries before `head` are pruned (kept until compaction to make pruning O(1) amortized).
     var head: Int = 0
-    /// Cumulative value just before `minutes[0]`.
+    /// Cumulative value just before `entries[0]`.
     var base: SampleAggregate = .zero
 
     init(key: SeriesKey) { self.key = key }
 
-    var isEmpty: Bool { head >= minutes.count }
-    var lastMinute: Int32? { isEmpty ? nil : minutes[minutes.count - 1] }
+    var isEmpty: Bool { head >= entries.count }
 
     mutating func add(_ delta: SampleAggregate, minute: Int32) {
-        let n = minutes.count
-        if n == head || minutes[n - 1] < minute {
-            let prev = n == 0 ? base : cumulative[n - 1]
-            minutes.append(minute)
-            cumulative.append(prev &+ delta)
+        let n = entries.count
+        if n == head || entries[n - 1].minute < minute {
+            let prev = n == 0 ? base : entries[n - 1].cumulative
+            entries.append(SeriesEntry(minute: minute, cumulative: prev &+ delta))
+            return
+        }
+        if entries[n - 1].minute == minute {
+            entries[n - 1].cumulative.add(delta)
             return
         }
         // Late sample (events of different conversations interleave): insert in place and
         // shift the later cumulative values. Bounded by the ~1441 retained minutes.
         let i = lowerBound(minute)
-        if i < n && minutes[i] == minute {
-            for j in i..<n { cumulative[j].add(delta) }
+        if i < n && entries[i].minute == minute {
+            for j in i..<n { entries[j].cumulative.add(delta) }
         } else {
-            let prev = i == 0 ? base : cumulative[i - 1]
-            minutes.insert(minute, at: i)
-            cumulative.insert(prev &+ delta, at: i)
-            for j in (i + 1)...n { cumulative[j].add(delta) }
+            let prev = i == 0 ? base : entries[i - 1].cumulative
+            entries.insert(SeriesEntry(minute: minute, cumulative: prev &+ delta), at: i)
+            for j in (i + 1)...n { entries[j].cumulative.add(delta) }
         }
     }
 
     /// First index ≥ head whose minute is ≥ `minute`.
     func lowerBound(_ minute: Int32) -> Int {
-        var lo = head, hi = minutes.count
+        var lo = head, hi = entries.count
         while lo < hi {
             let mid = (lo + hi) >> 1
-            if minutes[mid] < minute { lo = mid + 1 } else { hi = mid }
+            if entries[mid].minute < minute { lo = mid + 1 } else { hi = mid }
         }
         return lo
     }
 
     /// Sum of the minutes in `lo...hi`; nil when no retained minute lies in it.
     func sum(lo: Int32, hi: Int32) -> SampleAggregate? {
-        let n = minutes.count
+        let n = entries.count
         guard head < n, lo <= hi else { return nil }
-        let i = minutes[head] >= lo ? head : lowerBound(lo)
-        let j: Int
-        if minutes[n - 1] <= hi {
-            j = n - 1
-        } else {
-            j = lowerBound(hi &+ 1) - 1
-        }
+        let i = entries[head].minute >= lo ? head : lowerBound(lo)
+        let j = entries[n - 1].minute <= hi ? n - 1 : lowerBound(hi &+ 1) - 1
         guard i <= j, i < n else { return nil }
-        let before = i == 0 ? base : cumulative[i - 1]
-        return cumulative[j] &- before
+        let before = i == 0 ? base : entries[i - 1].cumulative
+        return entries[j].cumulative &- before
     }
 
     /// Drops minutes before `cutoff`.
@@ -84,37 +86,31 @@ struct Series: Sendable {
         let k = lowerBound(cutoff)
         guard k > head else { return }
         head = k
-        if head >= 64 && head * 2 >= minutes.count {
-            base = cumulative[head - 1]
-            minutes.removeFirst(head)
-            cumulative.removeFirst(head)
+        if head >= 64 && head * 2 >= entries.count {
+            base = entries[head - 1].cumulative
+            entries.removeFirst(head)
             head = 0
         }
     }
 }
 
-/// All series of one granularity, with the lookup indexes queries use.
+/// All series of one granularity. Lookup of a key's series is the owner's (dense indexes
+/// by agent, skill or group), so the hot path hashes nothing.
 struct SeriesTable: Sendable {
     var series: [Series] = []
-    var index: [SeriesKey: Int32] = [:]
 
-    mutating func seriesId(for key: SeriesKey) -> (id: Int32, isNew: Bool) {
-        if let id = index[key] { return (id, false) }
-        let id = Int32(series.count)
+    mutating func newSeries(_ key: SeriesKey) -> Int32 {
         series.append(Series(key: key))
-        index[key] = id
-        return (id, true)
+        return Int32(series.count - 1)
     }
 
-    mutating func add(_ delta: SampleAggregate, minute: Int32, key: SeriesKey) -> (id: Int32, isNew: Bool) {
-        let r = seriesId(for: key)
-        series[Int(r.id)].add(delta, minute: minute)
-        return r
+    mutating func add(_ delta: SampleAggregate, minute: Int32, to id: Int32) {
+        series[Int(id)].add(delta, minute: minute)
     }
 
     mutating func prune(before cutoff: Int32) {
         for i in series.indices { series[i].prune(before: cutoff) }
     }
 
-    var entryCount: Int { series.reduce(0) { $0 + $1.minutes.count - $1.head } }
+    var entryCount: Int { series.reduce(0) { $0 + $1.entries.count - $1.head } }
 }

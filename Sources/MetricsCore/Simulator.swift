@@ -172,8 +172,11 @@ public struct Simulator: Sendable {
         let a = rng.below(config.agents)
         let roll = rng.below(100)
         if roll < 4 {
-            // An agent moves to another group and gets a new skill.
+            // An agent moves to another group and gets a new skill; rarely it also changes
+            // user type or capacity (samples keep the attributes of their time).
             agentGroup[a] = rng.below(config.groups)
+            if rng.chance(0.2) { agentType[a] = agentType[a] == .human ? .bot : .human }
+            if rng.chance(0.3) { agentSlots[a] = rng.below(6) }
             let s = rng.below(config.skills)
             if !agentSkills[a].contains(s) {
                 agentSkills[a].append(s)
@@ -297,7 +300,7 @@ public struct Simulator: Sendable {
             add(.consumerMessage(conversationId: cid))
             if rng.chance(0.3) { t += rng.between(1_000, 20_000); add(.consumerMessage(conversationId: cid)) }
         }
-        if rng.chance(0.04) { return finish(out, bad: bad, cid: cid, t: t) }  // stays open
+        if rng.chance(0.01) { return finish(out, bad: bad, cid: cid, t: t) }  // stays open
         if rng.chance(0.1) { t += rng.between(1_000, 60_000); add(.conversationUnassigned(conversationId: cid)) }
         t += rng.between(10_000, 600_000)
         let by: [ClosedBy] = [.agent, .agent, .consumer, .consumer, .system]

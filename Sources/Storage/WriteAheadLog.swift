@@ -16,6 +16,8 @@ public final class WriteAheadLog: Sendable {
         public var segmentBytes = 64 << 20
         /// With damage in the middle of the log, truncate there instead of refusing to start.
         public var repair = false
+        /// Told how long each fsync of a group took (for a latency histogram).
+        public var onSync: (@Sendable (Duration) -> Void)?
         public init() {}
     }
 
@@ -164,7 +166,9 @@ public final class WriteAheadLog: Sendable {
                 }
                 try written.get()
                 syncs.add(1, ordering: .relaxed)
+                let began = ContinuousClock.now
                 try io.sync(w.fd, path: w.path)
+                options.onSync?(ContinuousClock.now - began)
             } catch {
                 // Cut the partial group so the next one starts on a record boundary; if even
                 // that fails, the next group cuts first (records must not follow leftovers).

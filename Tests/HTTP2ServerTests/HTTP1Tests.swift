@@ -35,6 +35,21 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    @Test func connectionCloseWinsOverPipelinedFollowers() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            // Connection: close on a pipelined request ends the connection after its response.
+            let request =
+                "GET /info?1 HTTP/1.1\r\nHost: a\r\n\r\n" + "GET /info?2 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+                + "GET /info?3 HTTP/1.1\r\nHost: a\r\n\r\n"
+            let start = Date()
+            let text = try Self.exchange(port: port, request) { _ in false }  // until the server closes
+            #expect(Date().timeIntervalSince(start) < 4)
+            #expect(text.contains("GET /info?1 a"))
+            #expect(text.contains("GET /info?2 a"))
+            #expect(!text.contains("GET /info?3 a"))
+        }
+    }
+
     @Test func chunkedRequestBodyIsEchoed() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
             let request =
@@ -43,6 +58,35 @@ extension AllHTTP2ServerTests {
             let text = try Self.exchange(port: port, request) { $0.hasSuffix("abc") }
             #expect(text.contains("content-length: 11\r\n\r\nhello world"))
             #expect(text.hasSuffix("content-length: 3\r\n\r\nabc"))
+        }
+    }
+
+    @Test func unreadBodyStopsSocketReads() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let body = String(repeating: "z", count: 8 << 20)
+            let text = try Self.exchange(port: port, "POST /noread HTTP/1.1\r\nHost: a\r\nContent-Length: \(8 << 20)\r\n\r\n\(body)") {
+                $0.contains("\(8 << 20)")
+            }
+            let numbers = text.split(separator: "\n").last?.split(separator: " ").compactMap { Int($0) } ?? []
+            #expect(numbers.count == 2, "\(text)")
+            #expect(numbers.first ?? .max <= 3 << 20)
+            #expect(numbers.last == 8 << 20)
+        }
+    }
+
+    @Test func earlyResponseToLargeUploadKeepsConnectionUsable() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            // /ignore answers without reading the body; the upload must still go through (a
+            // stalled server would make the client's send time out) and the next request work.
+            let body = String(repeating: "u", count: 4 << 20)
+            let text = try Self.exchange(
+                port: port,
+                "POST /ignore HTTP/1.1\r\nHost: a\r\nContent-Length: \(4 << 20)\r\n\r\n\(body)"
+                    + "GET /info?again HTTP/1.1\r\nHost: a\r\n\r\n"
+            ) { $0.contains("again") }
+            #expect(text.hasPrefix("HTTP/1.1 200"))
+            #expect(text.contains("ignored"))
+            #expect(text.contains("GET /info?again a http http1 -"))
         }
     }
 
@@ -70,6 +114,9 @@ extension AllHTTP2ServerTests {
             let body = String(repeating: "b", count: 5000)
             let tooLong = try Self.exchange(port: port, "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n\(body)") { _ in false }
             #expect(tooLong.hasPrefix("HTTP/1.1 413"))
+            let chunked = "5\r\nhello\r\n" + String(repeating: "400\r\n" + String(repeating: "c", count: 1024) + "\r\n", count: 2) + "0\r\n\r\n"
+            let tooLongChunked = try Self.exchange(port: port, "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n\(chunked)") { _ in false }
+            #expect(tooLongChunked.hasPrefix("HTTP/1.1 413"))
         }
     }
 
@@ -136,10 +183,21 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    @Test func headerInjectionIsNotWritten() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let start = Date()
+            let text = try Self.exchange(port: port, "GET /inject HTTP/1.1\r\nHost: a\r\n\r\n") { _ in false }
+            #expect(!text.lowercased().contains("set-cookie: pwned"))
+            #expect(Date().timeIntervalSince(start) < 2, "the connection must close after the failed write")
+        }
+    }
+
     @Test func garbageGets400AndServerSurvives() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let start = Date()
             let text = try Self.exchange(port: port, "\u{01}\u{02} nonsense \r\n\r\n") { _ in false }
             #expect(text.hasPrefix("HTTP/1.1 400"))
+            #expect(Date().timeIntervalSince(start) < 2, "the connection must close after a parse error")
             let ok = try Self.exchange(port: port, "GET /info HTTP/1.1\r\nHost: a\r\n\r\n") { $0.contains("http1") }
             #expect(ok.hasPrefix("HTTP/1.1 200"))
         }

@@ -14,6 +14,9 @@ extension AllHTTP2ServerTests {
             #expect(response.status == 200)
             #expect(response.bodyString == "GET /info?x=1 localhost http http2 Value")
             #expect(response.headers.contains { $0 == ("content-type", "text/plain") })
+            #expect(response.headers.contains { $0 == ("x-empty", "") })
+            // Connection-specific fields are illegal in HTTP/2 and must have been dropped.
+            #expect(!response.headers.contains { $0.0 == "connection" })
         }
     }
 
@@ -51,6 +54,42 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    @Test func ignoredBodiesDoNotStarveTheConnectionWindow() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            // 40 × 3 MiB unread bodies: each more than a stream window and together more than
+            // the connection window, so this only completes if the server stops each upload
+            // after answering and gives the unread bytes back.
+            for _ in 0..<40 {
+                let response = client.fetch(method: "POST", path: "/ignore", body: [UInt8](repeating: 2, count: 3 << 20))
+                #expect(response?.bodyString == "ignored")
+            }
+            #expect(client.fetch(path: "/info")?.status == 200)
+        }
+    }
+
+    @Test func largeStreamedResponseFromTaskArrivesWithTrailers() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            let response = try #require(client.fetch(path: "/big"))
+            #expect(response.body.count == 80 * 65536)
+            #expect(response.body.last == 79)
+            #expect(response.trailers.contains { $0 == ("x-done", "80") })
+        }
+    }
+
+    @Test(arguments: ["/info", "/trailers"])
+    func headRequestsGetHeadersOnly(path: String) async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            let response = try #require(client.fetch(method: "HEAD", path: path))
+            #expect(response.status == 200)
+            #expect(response.endStreamOnFirstHeaders)
+            #expect(response.dataFrames == 0)
+            #expect(response.errorCode == 0)
+        }
+    }
+
     @Test func trailersOnlyIsOneHeadersFrameWithEndStream() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
             let client = try NGHTTP2TestClient(port: port)
@@ -74,6 +113,8 @@ extension AllHTTP2ServerTests {
             #expect(recorder.all.contains("body failed: resetByClient"))
             // The connection is still fine.
             #expect(client.fetch(path: "/info")?.status == 200)
+            // The reset stream's objects are freed while the connection lives on.
+            #expect(try await recorder.allBodiesFreed())
         }
     }
 
@@ -93,6 +134,14 @@ extension AllHTTP2ServerTests {
                 waited += 1
             }
             #expect(server.connectionCount == 0)
+            // Nothing keeps the stream's objects alive once the connection is gone.
+            var freed = try await recorder.allBodiesFreed()
+            for _ in 0..<50 where !freed {
+                try await Task.sleep(for: .milliseconds(20))
+                freed = try await recorder.allBodiesFreed()
+            }
+            #expect(freed)
+            #expect(!recorder.bodies.withLock { $0.isEmpty })
         }
     }
 
@@ -143,6 +192,35 @@ extension AllHTTP2ServerTests {
             let big = try #require(client.fetch(method: "POST", path: "/limited", body: [UInt8](repeating: 1, count: 3 << 20)))
             #expect(big.headers.contains { $0 == ("x-error", "bodyTooLarge") })
             #expect(client.fetch(path: "/info")?.status == 200)
+        }
+    }
+
+    @Test func bodyOverServerLimitGets413AndHandlerIsTold() async throws {
+        let recorder = Recorder()
+        try await withServer({ $0.maxRequestBodySize = 10_000 }, handler: TestRoutes(recorder: recorder)) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            let response = try #require(client.fetch(method: "POST", path: "/hold", body: [UInt8](repeating: 1, count: 50_000)))
+            #expect(response.status == 413, "\(client.frameLog) \(response)")
+            #expect(recorder.waitFor { $0 == "cancelled: bodyTooLarge" })
+            #expect(client.fetch(path: "/info")?.status == 200)
+            // A declared content-length over the limit is refused before the handler runs.
+            let declared = try #require(client.fetch(
+                method: "POST", path: "/hold", headers: [("content-length", "50000")], body: [UInt8](repeating: 1, count: 50_000)))
+            #expect(declared.status == 413)
+            #expect(recorder.all.filter { $0.hasPrefix("cancelled") }.count == 1)
+        }
+    }
+
+    @Test func deadlineFiresOnlyWhileTheStreamIsOpen() async throws {
+        let recorder = Recorder()
+        try await withServer(handler: TestRoutes(recorder: recorder)) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            let slow = try #require(client.fetch(path: "/deadline"))
+            #expect(slow.headers.contains { $0 == ("grpc-status", "4") })
+            let fast = try #require(client.fetch(path: "/deadline?fast"))
+            #expect(fast.headers.contains { $0 == ("grpc-status", "0") })
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(recorder.all == ["deadline fired /deadline"])
         }
     }
 
@@ -215,6 +293,71 @@ extension AllHTTP2ServerTests {
             #expect(closed)
             let client = try NGHTTP2TestClient(port: port)
             #expect(client.fetch(path: "/info")?.status == 200)
+        }
+    }
+
+    @Test func randomBytesNeverBreakTheServer() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { server, port in
+            var generator = SystemRandomNumberGenerator()
+            for round in 0..<60 {
+                let fd = try NGHTTP2TestClient.connect(port: port)
+                let noise = (0..<Int.random(in: 1...4000, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                // Half the rounds look like HTTP/2 (preface, then a valid-looking frame header).
+                let prefix: [UInt8] = round % 2 == 0 ? Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 0, 4, 0, 0, 0, 0, 0] : []
+                let bytes = prefix + noise
+                _ = send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL))
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                _ = recv(fd, &buffer, buffer.count, 0)
+                close(fd)
+            }
+            let client = try NGHTTP2TestClient(port: port)
+            #expect(client.fetch(path: "/info")?.status == 200)
+            var waited = 0
+            while server.connectionCount > 1 && waited < 150 {
+                try await Task.sleep(for: .milliseconds(20))
+                waited += 1
+            }
+            #expect(server.connectionCount <= 1)
+        }
+    }
+
+    @Test func pingsDoNotKeepAnIdleConnectionOpen() async throws {
+        try await withServer({ $0.idleTimeout = .milliseconds(300) }, handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            let start = Date()
+            while !client.peerClosed && Date().timeIntervalSince(start) < 3 {
+                client.ping()
+                client.pump(timeout: 0.1) { false }
+            }
+            #expect(client.peerClosed)
+            #expect(client.goaways.count == 1)
+            #expect(Date().timeIntervalSince(start) < 2)
+        }
+    }
+
+    @Test func trickledHeaderBlockIsCutOff() async throws {
+        try await withServer({ $0.idleTimeout = .milliseconds(300) }, handler: TestRoutes(recorder: Recorder())) { _, port in
+            let fd = try NGHTTP2TestClient.connect(port: port)
+            defer { close(fd) }
+            // HPACK: :method GET, then a literal "x-abc" with a 900-byte value sent 1 byte at a time.
+            let block: [UInt8] = [0x82, 0x00, 0x05] + Array("x-abc".utf8) + [0x7F, 0x85, 0x06] + [UInt8](repeating: 0x61, count: 900)
+            let length = block.count
+            var start: [UInt8] = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 0, 4, 0, 0, 0, 0, 0]
+            start += [UInt8(length >> 16), UInt8((length >> 8) & 0xFF), UInt8(length & 0xFF), 1, 0x04, 0, 0, 0, 1]
+            start += block[0..<20]
+            _ = send(fd, start, start.count, Int32(MSG_NOSIGNAL))
+            let began = Date()
+            var closed = false
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            for i in 20..<block.count {
+                if send(fd, [block[i]], 1, Int32(MSG_NOSIGNAL)) <= 0 { closed = true; break }
+                let n = recv(fd, &buffer, buffer.count, 0)  // waits ~20 ms
+                if n == 0 || (n < 0 && errno != EAGAIN) { closed = true; break }
+                usleep(30_000)
+                if Date().timeIntervalSince(began) > 4 { break }
+            }
+            #expect(closed)
+            #expect(Date().timeIntervalSince(began) < 2)
         }
     }
 

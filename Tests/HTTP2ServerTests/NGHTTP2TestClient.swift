@@ -36,6 +36,8 @@ final class NGHTTP2TestClient {
     var bodies: [Int32: OutgoingBody] = [:]
     var goaways: [(lastStreamID: Int32, errorCode: UInt32)] = []
     var pingAcks = 0
+    /// (type, flags, stream) of every frame received, for diagnosing failures.
+    var frameLog: [(UInt8, UInt8, Int32)] = []
     var peerClosed = false
     /// Bytes per `send()` call; 1 sends the connection byte by byte.
     var writeChunkSize = 1 << 20
@@ -62,6 +64,7 @@ final class NGHTTP2TestClient {
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { _, frame, ud in
             let client = Unmanaged<NGHTTP2TestClient>.fromOpaque(ud!).takeUnretainedValue()
             let hd = frame!.pointee.hd
+            client.frameLog.append((hd.type, hd.flags, hd.stream_id))
             switch UInt32(hd.type) {
             case NGHTTP2_HEADERS.rawValue:
                 var response = client.responses[hd.stream_id, default: Response()]
@@ -122,6 +125,9 @@ final class NGHTTP2TestClient {
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         var timeout = timeval(tv_sec: 0, tv_usec: 20_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        // A server that stops reading makes sends fail after 3 s instead of hanging the test.
+        var sendTimeout = timeval(tv_sec: 3, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &sendTimeout, socklen_t(MemoryLayout<timeval>.size))
         return fd
     }
 

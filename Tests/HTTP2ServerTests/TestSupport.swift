@@ -9,9 +9,25 @@ import Testing
 /// short waits, so they must not compete with each other for the two cores.
 @Suite(.serialized) struct AllHTTP2ServerTests {}
 
+/// A weak reference that lives on an event loop, to check objects are freed.
+final class WeakBody {
+    weak var body: HTTPRequestBody?
+    init(_ body: HTTPRequestBody) { self.body = body }
+}
+
 /// What handlers saw, for tests to assert on after the fact.
 final class Recorder: Sendable {
     private let lines = Mutex<[String]>([])
+    let bodies = Mutex<[NIOLoopBound<WeakBody>]>([])
+
+    /// True once every body handed to a handler so far has been freed.
+    func allBodiesFreed() async throws -> Bool {
+        for weak in self.bodies.withLock({ $0 }) {
+            let freed = try await weak.eventLoop.submit { weak.value.body == nil }.get()
+            if !freed { return false }
+        }
+        return true
+    }
 
     func record(_ line: String) {
         self.lines.withLock { $0.append(line) }
@@ -40,7 +56,9 @@ struct TestRoutes: HTTPHandler {
         case "/info":
             body.discard()
             let text = "\(request.method) \(request.path) \(request.authority ?? "-") \(request.scheme) \(request.wireProtocol) \(request.headers["x-custom"] ?? "-")"
-            responder.respond(HTTPResponseHead(status: 200, headers: ["content-type": "text/plain"]), body: ByteBuffer(string: text))
+            responder.respond(
+                HTTPResponseHead(status: 200, headers: ["content-type": "text/plain", "x-empty": "", "connection": "keep-alive"]),
+                body: ByteBuffer(string: text))
         case "/echo":
             var chunks = 0
             var collected = ByteBuffer()
@@ -71,6 +89,7 @@ struct TestRoutes: HTTPHandler {
             }
         case "/hold":
             // Never answers; records body progress and cancellation.
+            recorder.bodies.withLock { $0.append(NIOLoopBound(WeakBody(body), eventLoop: body.eventLoop)) }
             responder.onCancel { error in recorder.record("cancelled: \(error.code)") }
             body.read { event in
                 switch event {
@@ -92,6 +111,36 @@ struct TestRoutes: HTTPHandler {
                     }
                 }
             }
+        case "/big":
+            // 5 MiB streamed from a task, paced by the write promises, then trailers.
+            body.discard()
+            responder.sendHead(HTTPResponseHead(status: 200))
+            Task {
+                do {
+                    for i in 0..<80 {
+                        try await responder.sendBody(ByteBuffer(repeating: UInt8(i), count: 65536))
+                    }
+                    responder.end(trailers: ["x-done": "80"])
+                } catch {
+                    recorder.record("big failed: \(error)")
+                }
+            }
+        case "/deadline":
+            // Answers Trailers-Only "deadline exceeded" after 100 ms unless /deadline?fast.
+            body.discard()
+            responder.setDeadline(.now() + .milliseconds(100)) {
+                recorder.record("deadline fired \(request.path)")
+                responder.respond(HTTPResponseHead(status: 200, headers: ["grpc-status": "4"]))
+            }
+            if request.path.hasSuffix("fast") {
+                responder.respond(HTTPResponseHead(status: 200, headers: ["grpc-status": "0"]))
+            }
+        case "/inject":
+            body.discard()
+            responder.respond(HTTPResponseHead(status: 200, headers: ["x-evil": "a\r\nset-cookie: pwned"]), body: ByteBuffer(string: "x"))
+        case "/ignore":
+            // Answers without touching the body at all.
+            responder.respond(HTTPResponseHead(status: 200), body: ByteBuffer(string: "ignored"))
         case "/abort":
             body.discard()
             responder.abort("test abort")

@@ -142,3 +142,37 @@ import Testing
         #expect(rejected > 0 && rejected < n / 10)
     }
 }
+
+/// The demo preset end to end: a realistic volume (20,000 conversations), events up to a
+/// moment streamed with `events(until:)`, and the engine agreeing with the naive reading.
+@Suite struct DemoPresetTests {
+    @Test func demoStreamUntilNowAgreesWithNaive() {
+        let start: Int64 = 1_767_225_600_000
+        var sim = Simulator(seed: 3, config: .demo(startMs: start))
+        var engine = AccountMetrics()
+        var naive = NaiveEvaluator()
+        var n = 0, rejected = 0
+        let now = start + 20 * 3_600_000
+        for e in sim.events(until: now) {
+            #expect(e.time <= now)
+            let ok = engine.apply(e, now: now).isApplied
+            #expect(ok == naive.apply(e))
+            if !ok { rejected += 1 }
+            n += 1
+        }
+        #expect(sim.peekTime().map { $0 > now } ?? true)
+        #expect(n > 100_000)
+        #expect(rejected > 0 && rejected * 50 < n)
+        var rng = SplitMix64(seed: 99)
+        var ids = EngineMatchesNaiveTests.Ids()
+        ids.groups = ["1641700000", "1641700007", "1641700014"]
+        ids.skills = ["5000", "5001", "vip-7"]
+        ids.agents = ["agent-1", "agent-2", "agent-3"]
+        for _ in 0..<6 {
+            let q = EngineMatchesNaiveTests.randomQuery(&rng, ids: ids, now: now)
+            #expect(engine.query(q, now: now) == naive.query(q, now: now), "\(q)")
+        }
+        let all = engine.query(MetricsQuery(accountId: "demo", fromMs: now - 86_400_000, toMs: now, metrics: [.closedConversations]), now: now)
+        #expect(all.all?[.closedConversations].map { if case let .count(c) = $0 { c > 10_000 } else { false } } == true)
+    }
+}

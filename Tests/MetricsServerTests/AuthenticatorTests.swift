@@ -64,3 +64,15 @@ import Testing
         }
     }
 }
+
+@Suite struct BearerSchemeTests {
+    @Test(arguments: ["Bearer abc", "bearer abc", "BEARER abc", "  Bearer   abc  "])
+    func theSchemeIsCaseInsensitiveAndSpacesAreTrimmed(header: String) {
+        #expect(Authenticator.bearerToken(header) == "abc")
+    }
+
+    @Test(arguments: ["Bearer\u{0}abc", "Bearerabc", "Bearer", "Bearer    ", "Basic abc", "Bearez abc", "Bea"])
+    func anythingElseIsNotABearerToken(header: String) {
+        #expect(Authenticator.bearerToken(header) == nil)
+    }
+}

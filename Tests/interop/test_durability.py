@@ -71,7 +71,7 @@ def test_acknowledged_batches_survive_sigkill_exactly_once(workdir):
     assert server.stop() == 0
     server.start()
     assert RestClient(server.port, TOKEN, ACCOUNT).closed_conversations(t0 - 60_000) == 17 * PER_BATCH
-    assert "recovered 17 records" in server.log()
+    assert "replayed 17 records" in server.log()
     assert server.stop() == 0
 
 

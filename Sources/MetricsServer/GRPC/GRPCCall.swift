@@ -12,6 +12,8 @@ final class GRPCCall {
     let request: HTTPRequestHead
     let responder: HTTPResponder
     let eventLoop: EventLoop
+    /// For the latency histogram.
+    let started = NIODeadline.now()
 
     private var reader: GRPCMessageReader
     private var unaryMessage: [UInt8]?
@@ -117,7 +119,7 @@ final class GRPCCall {
     private func dispatchUnary(_ bytes: [UInt8]) {
         let service = front.service
         let authorization = request.headers["authorization"]
-        let peer = request.remoteAddress.map { "\($0)" } ?? "unknown"
+        let peer = request.callerAddress
         switch method {
         case .getMetrics:
             guard let req = decode(GetMetricsRequest.self, bytes, name: "GetMetricsRequest") else { return }
@@ -220,7 +222,7 @@ final class GRPCCall {
             }
         }
         cleanUp()
-        front.service.stats.record(.grpc, method.stat, .ok)
+        front.service.stats.record(.grpc, method.stat, .ok, since: started)
     }
 
     /// OK after a streamed response (the client half-closed).
@@ -235,14 +237,14 @@ final class GRPCCall {
             responder.respond(GRPCResponses.trailersOnly(error, retryAfterMs: retryAfterMs))
         }
         cleanUp()
-        front.service.stats.record(.grpc, method.stat, error.code)
+        front.service.stats.record(.grpc, method.stat, error.code, since: started)
     }
 
     private func cancelled(_ error: HTTPStreamError) {
         guard !done else { return }
         done = true
         cleanUp()
-        front.service.stats.record(.grpc, method.stat, .cancelled)
+        front.service.stats.record(.grpc, method.stat, .cancelled, since: started)
     }
 
     /// Drops timers, the rate-limit permit and the health watch: exactly once per call.

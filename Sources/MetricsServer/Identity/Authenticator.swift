@@ -63,13 +63,22 @@ public struct Authenticator: Sendable {
         return .success(Caller(userId: identity.userId, limits: identity.limits))
     }
 
+    /// The token of `Bearer TOKEN` (scheme case-insensitive, spaces around ignored). Compares
+    /// bytes in place: this runs on every request, so it allocates nothing.
     static func bearerToken(_ header: String) -> Substring? {
         let trimmed = header.drop { $0 == " " }
-        guard trimmed.count > 7, trimmed.prefix(7).lowercased() == "bearer " else { return nil }
+        guard Self.hasBearerScheme(trimmed.utf8) else { return nil }
         let token = trimmed.dropFirst(7).drop { $0 == " " }
         let end = token.lastIndex { $0 != " " }
         guard let end else { return nil }
         return token[...end]
+    }
+
+    private static func hasBearerScheme(_ bytes: Substring.UTF8View) -> Bool {
+        let scheme = "bearer ".utf8
+        guard bytes.count > scheme.count else { return false }
+        // ASCII letters lower-cased by setting bit 5; the space must be a space.
+        return zip(bytes, scheme).allSatisfy { got, want in want == 0x20 ? got == 0x20 : got | 0x20 == want }
     }
 
     static func constantTimeEqual(_ a: [UInt8], _ b: some Collection<UInt8>) -> Bool {

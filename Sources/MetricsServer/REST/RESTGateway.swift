@@ -13,13 +13,14 @@ struct RESTGateway: HTTPHandler {
     let testHooks: Bool
 
     enum Route {
-        case metrics(account: String), events(account: String), healthz, prometheus
+        case metrics(account: String), events(account: String), healthz, prometheus, openAPI
     }
 
     static func route(_ path: Substring) -> Route? {
         switch path {
         case "/healthz": return .healthz
         case "/metrics": return .prometheus
+        case "/openapi.yaml": return .openAPI
         default: break
         }
         guard path.hasPrefix(accountPrefix) else { return nil }
@@ -45,21 +46,23 @@ struct RESTGateway: HTTPHandler {
         switch route {
         case .healthz:
             body.discard()
-            guard request.method == "GET" || request.method == "HEAD" else {
-                return respond(responder, error: .methodNotAllowed(request.method, allowed: "GET"), method: .other, allow: "GET")
-            }
+            guard allows(request, ["GET", "HEAD"], responder) else { return }
             let serving = health.isServing
             respond(responder, status: serving ? 200 : 503,
                     json: Array((serving ? #"{"status":"SERVING"}"# : #"{"status":"NOT_SERVING"}"#).utf8) + [0x0A],
                     method: .healthCheck, code: serving ? .ok : .unavailable)
         case .prometheus:
             body.discard()
-            guard request.method == "GET" else {
-                return respond(responder, error: .methodNotAllowed(request.method, allowed: "GET"), method: .other, allow: "GET")
-            }
+            guard allows(request, ["GET"], responder) else { return }
             responder.respond(
                 HTTPResponseHead(status: 200, headers: ["content-type": "text/plain; version=0.0.4"]),
                 body: ByteBuffer(string: service.stats.prometheusText()))
+        case .openAPI:
+            body.discard()
+            guard allows(request, ["GET", "HEAD"], responder) else { return }
+            responder.respond(
+                HTTPResponseHead(status: 200, headers: ["content-type": OpenAPIDocument.contentType]),
+                body: OpenAPIDocument.body)
         case .metrics(let account), .events(let account):
             let method: ServerStats.Method = if case .metrics = route { .getMetrics } else { .publishEvents }
             guard request.method == "POST" else {
@@ -103,7 +106,7 @@ struct RESTGateway: HTTPHandler {
         do {
             call = try service.admitGetMetrics(
                 decoded, front: .rest, authorization: request.headers["authorization"],
-                peer: request.remoteAddress.map { "\($0)" } ?? "unknown",
+                peer: request.callerAddress,
                 scheme: request.scheme, authority: request.authority ?? "localhost")
         } catch {
             return respond(responder, error: error.error, method: .getMetrics, retryAfterMs: error.retryAfterMs)
@@ -132,7 +135,7 @@ struct RESTGateway: HTTPHandler {
         // Answered after the batch is durable; the responder hops to its loop itself.
         service.publishEvents(
             decoded, authorization: request.headers["authorization"],
-            peer: request.remoteAddress.map { "\($0)" } ?? "unknown"
+            peer: request.callerAddress
         ) { result in
             switch result {
             case .success(let response):
@@ -153,13 +156,26 @@ struct RESTGateway: HTTPHandler {
         service.stats.record(.rest, method, code)
     }
 
+    /// The read-only paths serve `methods`; any other method is a 405 listing them in `Allow`.
+    private func allows(_ request: HTTPRequestHead, _ methods: [String], _ responder: HTTPResponder) -> Bool {
+        guard methods.contains(request.method) else {
+            let allow = methods.joined(separator: ", ")
+            respond(responder, error: .methodNotAllowed(request.method, allowed: allow), method: .other, allow: allow)
+            return false
+        }
+        return true
+    }
+
+    /// `Retry-After` is whole seconds (RFC 9110); rounded up, so a client that waits that long
+    /// is admitted, and at least 1, since 0 would invite an immediate retry into the same limit.
+    static func retryAfterSeconds(ms: Int64) -> Int64 {
+        max(1, ms / 1000 + (ms % 1000 > 0 ? 1 : 0))
+    }
+
     private func respond(_ responder: HTTPResponder, error: APIError, method: ServerStats.Method,
                          retryAfterMs: Int64? = nil, allow: String? = nil) {
         var extra = HTTPFields()
-        if let retryAfterMs {
-            // Whole seconds, rounded up, so a client that waits that long is admitted.
-            extra.add(name: "retry-after", value: String(max(1, (retryAfterMs + 999) / 1000)))
-        }
+        if let retryAfterMs { extra.add(name: "retry-after", value: String(Self.retryAfterSeconds(ms: retryAfterMs))) }
         if let allow { extra.add(name: "allow", value: allow) }
         respond(responder, status: error.httpStatus, json: error.jsonBody(), method: method, code: error.code, extra: extra)
     }

@@ -39,6 +39,11 @@ final class AccountRegistry: Sendable {
         return account.read { $0.metrics.query(q, now: now) }
     }
 
+    /// Reads one account under its shared lock (queries keep running); nil for an unknown account.
+    func read<R>(account id: String, _ body: (borrowing AccountState) -> R) -> R? {
+        existing(id)?.read(body)
+    }
+
     func write<R>(account id: String, _ body: (inout AccountState) -> R) -> R {
         createIfNeeded(id).write(body)
     }

@@ -214,6 +214,7 @@ public final class MetricsService: Sendable {
     ) throws -> RecoveryReport {
         var options = WriteAheadLog.Options()
         options.repair = repair
+        options.onSync = { [stats] in stats.recordWALFsync($0) }
         var events = 0
         var lastPrune = Int64.min
         let (wal, report) = try WriteAheadLog.open(directory: directory, options: options, io: io, log: log) { lsn, payload in
@@ -235,7 +236,7 @@ public final class MetricsService: Sendable {
             }
         }
         self.wal.withLock { $0 = wal }
-        log("wal: recovered \(report.records) records (\(events) events) from \(report.segments) segments in \(directory)"
+        log("recovery: replayed \(report.records) records (\(events) events) from \(report.segments) segments in \(directory)"
             + (report.truncatedBytes > 0 ? ", truncated \(report.truncatedBytes) bytes" : ""))
         return report
     }

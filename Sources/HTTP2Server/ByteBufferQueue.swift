@@ -1,0 +1,58 @@
+import NIOCore
+
+/// Response body chunks waiting for the nghttp2 data provider. The first chunk sits in an
+/// inline slot, so the common one-chunk response allocates no array.
+struct ByteBufferQueue {
+    private var first: ByteBuffer?
+    private var rest: [ByteBuffer] = []
+    private var restHead = 0
+
+    var isEmpty: Bool { self.first == nil }
+
+    mutating func append(_ chunk: ByteBuffer) {
+        if self.first == nil {
+            self.first = chunk
+        } else {
+            self.rest.append(chunk)
+        }
+    }
+
+    /// Copies up to `length` bytes into `destination`, dropping what was copied; returns the
+    /// number of bytes copied.
+    mutating func copy(into destination: UnsafeMutableRawPointer, length: Int) -> Int {
+        var written = 0
+        while written < length, let available = self.first?.readableBytes {
+            let n = Swift.min(length - written, available)
+            if n > 0 {
+                self.first!.withUnsafeReadableBytes { source in
+                    (destination + written).copyMemory(from: source.baseAddress!, byteCount: n)
+                }
+                written += n
+            }
+            if n == available {
+                self.popFirst()
+            } else {
+                self.first!.moveReaderIndex(forwardBy: n)
+            }
+        }
+        return written
+    }
+
+    private mutating func popFirst() {
+        guard self.restHead < self.rest.count else {
+            self.first = nil
+            return
+        }
+        self.first = self.rest[self.restHead]
+        self.rest[self.restHead] = ByteBuffer()
+        self.restHead += 1
+        if self.restHead == self.rest.count {
+            self.rest.removeAll(keepingCapacity: true)
+            self.restHead = 0
+        }
+    }
+
+    mutating func removeAll() {
+        self = ByteBufferQueue()
+    }
+}

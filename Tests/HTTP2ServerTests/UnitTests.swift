@@ -1,0 +1,65 @@
+@testable import HTTP2Server
+import NIOCore
+import Testing
+
+extension AllHTTP2ServerTests {
+    @Suite struct UnitTests {
+        @Test func fieldsLowercaseNamesAndLookUpCaseInsensitively() {
+            var fields: HTTPFields = ["Content-Type": "text/plain"]
+            fields.add(name: "X-Multi", value: "1")
+            fields.add(name: "x-multi", value: "2")
+            #expect(fields.fields.map(\.name) == ["content-type", "x-multi", "x-multi"])
+            #expect(fields["CONTENT-TYPE"] == "text/plain")
+            #expect(fields.values(for: "X-Multi") == ["1", "2"])
+            fields.replaceOrAdd(name: "x-multi", value: "3")
+            #expect(fields.values(for: "x-multi") == ["3"])
+        }
+
+        @Test(arguments: [
+            ("", [UInt8]()),
+            ("AAMAAABk", [0, 3, 0, 0, 0, 100]),
+            ("AAMAAABkAAQCAAAAAAIAAAAA", [0, 3, 0, 0, 0, 100, 0, 4, 2, 0, 0, 0, 0, 2, 0, 0, 0, 0]),
+            ("_-8", [0xFF, 0xEF]),
+        ])
+        func base64URLDecodesSettingsPayload(text: String, expected: [UInt8]) {
+            #expect(H2CUpgrader.base64URLDecode(text) == expected)
+        }
+
+        @Test(arguments: [[5], [1, 1, 1], [0, 7, 3], [16, 16, 16, 1]], [1, 4, 100])
+        func byteBufferQueueCopiesAcrossChunksInOrder(chunkSizes: [Int], step: Int) {
+            var queue = ByteBufferQueue()
+            var expected: [UInt8] = []
+            var next: UInt8 = 0
+            for size in chunkSizes {
+                let bytes = (0..<size).map { _ in next &+= 1; return next }
+                expected += bytes
+                queue.append(ByteBuffer(bytes: bytes))
+            }
+            var out: [UInt8] = []
+            var scratch = [UInt8](repeating: 0, count: step)
+            while !queue.isEmpty {
+                let n = scratch.withUnsafeMutableBytes { queue.copy(into: $0.baseAddress!, length: step) }
+                out += scratch[0..<n]
+            }
+            #expect(out == expected)
+        }
+
+        @Test func base64URLRejectsForeignCharacters() {
+            #expect(H2CUpgrader.base64URLDecode("AA*A") == nil)
+        }
+
+        @Test(arguments: [
+            ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", ProtocolSniffer.Verdict.http2),
+            ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0", .http2),
+            ("PRI * HTT", .needMore),
+            ("", .needMore),
+            ("GET / HTTP/1.1\r\n\r\n", .http1),
+            ("PRI * HTTP/1.1\r\n", .http1),
+            ("P", .needMore),
+            ("\u{16}\u{03}\u{01}", .http1),
+        ])
+        func snifferDecidesAsEarlyAsPossible(input: String, verdict: ProtocolSniffer.Verdict) {
+            #expect(ProtocolSniffer.classify(ByteBuffer(string: input)) == verdict)
+        }
+    }
+}
