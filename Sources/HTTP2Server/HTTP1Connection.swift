@@ -22,6 +22,7 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
     private var readHeld = false
     private var headTimer: Scheduled<Void>?
     private var lastResponseEnd: EventLoopFuture<Void>?
+    private var flushScheduled = false
 
     init(settings: HTTP2Server.Configuration, handler: any HTTPHandler) {
         self.settings = settings
@@ -182,7 +183,20 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         context.write(self.wrapOutboundOut(part), promise: promise)
-        if flush { context.flush() }
+        if flush { self.scheduleFlush(context) }
+    }
+
+    /// One flush per event-loop tick instead of one per response: pipelined requests that
+    /// arrived in one read are answered with one writev, as the HTTP/2 side does.
+    private func scheduleFlush(_ context: ChannelHandlerContext) {
+        guard !self.flushScheduled else { return }
+        self.flushScheduled = true
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let (connection, context) = loopBound.value
+            connection.flushScheduled = false
+            context.flush()
+        }
     }
 
     /// An exchange is over when both the request and the response ended.
@@ -215,7 +229,8 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
         let written = context.eventLoop.makePromise(of: Void.self)
         if let promise { written.futureResult.cascade(to: promise) }
         self.lastResponseEnd = written.futureResult
-        context.writeAndFlush(self.wrapOutboundOut(.end(trailers)), promise: written)
+        context.write(self.wrapOutboundOut(.end(trailers)), promise: written)
+        self.scheduleFlush(context)
     }
 
     /// Closes once the last response is on the wire (closing at once could cut it short).

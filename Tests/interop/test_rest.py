@@ -453,3 +453,27 @@ def test_body_over_4_mib_over_http2_is_the_same_json_413(rest, tmp_path):
     assert code == b"413", (out.stderr, body[:200])
     err = json.loads(body)["error"]
     assert err["code"] == 413 and err["status"] == "RESOURCE_EXHAUSTED" and "4194304 bytes" in err["message"]
+
+
+def test_every_rest_answer_is_counted_once_before_it_is_sent(rest):
+    """SPEC §5 (rejections counted) and the in-flight gauge: each REST answer, including
+    /openapi.yaml, /healthz and every error, ends its request in the server's counts, and is
+    counted before the client can read it (no scrape race)."""
+    def in_flight():
+        raw = rest.http("GET", "/metrics")[2].decode()
+        return float(re.search(r"^metricsd_requests_in_flight (\S+)$", raw, re.M).group(1))
+
+    def rest_ok_other():
+        raw = rest.http("GET", "/metrics")[2].decode()
+        m = re.search(r'^metricsd_requests_total\{front="rest",method="other",code="OK"\} (\S+)$', raw, re.M)
+        return float(m.group(1)) if m else 0.0
+
+    assert in_flight() == 0
+    before = rest_ok_other()
+    for method, path in [("GET", "/openapi.yaml"), ("HEAD", "/openapi.yaml"), ("GET", "/healthz"),
+                         ("GET", "/nope"), ("PUT", "/openapi.yaml"), ("DELETE", "/metrics")]:
+        rest.http(method, path)
+    post(rest, METRICS + "?limit=0", query_body())
+    post(rest, METRICS, query_body())
+    assert in_flight() == 0
+    assert rest_ok_other() - before == 2

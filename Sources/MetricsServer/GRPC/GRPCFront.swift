@@ -17,14 +17,17 @@ struct GRPCFront: HTTPHandler {
         let path = request.path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         let contentType = request.headers["content-type"] ?? ""
         guard contentType.hasPrefix("application/grpc") else {
-            // The one case where a non-200 status is right (GRPC.md).
-            body.discard()
+            // The one case where a non-200 status is right (GRPC.md). Answered once the upload
+            // ended: an early complete answer makes some clients drop the stream and lose it.
             var headers: HTTPFields = ["content-type": "text/plain"]
             headers.add(name: "accept", value: "application/grpc")
-            responder.respond(
-                HTTPResponseHead(status: 415, headers: headers),
-                body: ByteBuffer(string: "gRPC calls need content-type application/grpc, got \"\(contentType)\"\n"))
-            service.stats.record(.grpc, .other, .invalidArgument)
+            let stats = service.stats
+            body.discard {
+                stats.record(.grpc, .other, .invalidArgument)  // counted before the client can see it
+                responder.respond(
+                    HTTPResponseHead(status: 415, headers: headers),
+                    body: ByteBuffer(string: "gRPC calls need content-type application/grpc, got \"\(contentType)\"\n"))
+            }
             return
         }
         guard let method = GRPCMethod(path: path) else {

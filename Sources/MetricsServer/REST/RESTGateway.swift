@@ -35,72 +35,73 @@ struct RESTGateway: HTTPHandler {
     }
 
     func handle(_ request: HTTPRequestHead, body: HTTPRequestBody, responder: HTTPResponder) {
+        let reply = Reply(responder: responder, started: .now())
         let parts = request.path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let path = parts.first ?? ""
         let query = parts.count > 1 ? parts[1] : ""
         guard let route = Self.route(path) else {
-            body.discard()
-            respond(responder, error: .notFound(path: String(path)), method: .other)
+            body.discard { respond(reply, error: .notFound(path: String(path)), method: .other) }
             return
         }
         switch route {
         case .healthz:
             body.discard()
-            guard allows(request, ["GET", "HEAD"], responder) else { return }
+            guard allows(request, ["GET", "HEAD"], reply) else { return }
             let serving = health.isServing
-            respond(responder, status: serving ? 200 : 503,
+            respond(reply, status: serving ? 200 : 503,
                     json: Array((serving ? #"{"status":"SERVING"}"# : #"{"status":"NOT_SERVING"}"#).utf8) + [0x0A],
                     method: .healthCheck, code: serving ? .ok : .unavailable)
         case .prometheus:
             body.discard()
-            guard allows(request, ["GET"], responder) else { return }
+            guard allows(request, ["GET"], reply) else { return }
+            // A scrape is not counted as a request (InFlightCounter), so it records nothing.
             responder.respond(
                 HTTPResponseHead(status: 200, headers: ["content-type": "text/plain; version=0.0.4"]),
                 body: ByteBuffer(string: service.stats.prometheusText()))
         case .openAPI:
             body.discard()
-            guard allows(request, ["GET", "HEAD"], responder) else { return }
-            responder.respond(
-                HTTPResponseHead(status: 200, headers: ["content-type": OpenAPIDocument.contentType]),
-                body: OpenAPIDocument.body)
+            guard allows(request, ["GET", "HEAD"], reply) else { return }
+            respond(reply, status: 200, contentType: OpenAPIDocument.contentType, body: OpenAPIDocument.body,
+                    method: .other, code: .ok)
         case .metrics(let account), .events(let account):
             let method: ServerStats.Method = if case .metrics = route { .getMetrics } else { .publishEvents }
             guard request.method == "POST" else {
-                body.discard()
-                return respond(responder, error: .methodNotAllowed(request.method, allowed: "POST"), method: method, allow: "POST")
+                return body.discard {
+                    respond(reply, error: .methodNotAllowed(request.method, allowed: "POST"), method: method, allow: "POST")
+                }
             }
             // Absent content-type is taken as JSON (curl --data-binary sends none with -H ""); anything else must say JSON.
             if let contentType = request.headers["content-type"],
                !contentType.lowercased().hasPrefix("application/json") {
-                body.discard()
-                return respond(responder, error: .unsupportedMediaType(contentType), method: method)
+                return body.discard { respond(reply, error: .unsupportedMediaType(contentType), method: method) }
             }
             let eventLoop = body.eventLoop
-            body.collect(upTo: Self.maxBodyBytes).hop(to: eventLoop).whenComplete { result in
+            let http2 = request.wireProtocol == .http2
+            body.collectForREST(upTo: Self.maxBodyBytes, waitForEnd: http2).hop(to: eventLoop).whenComplete { result in
                 switch result {
                 case .success(let bytes):
                     if case .metrics = route {
-                        self.getMetrics(request, account: account, query: query, body: bytes, responder: responder)
+                        self.getMetrics(request, account: account, query: query, body: bytes, reply: reply)
                     } else {
-                        self.publishEvents(request, account: account, body: bytes, responder: responder)
+                        self.publishEvents(request, account: account, body: bytes, reply: reply)
                     }
                 case .failure(let error as HTTPStreamError) where error.code == .bodyTooLarge:
-                    self.respond(responder, error: .bodyTooLarge(limit: Self.maxBodyBytes), method: method)
+                    self.respond(reply, error: .bodyTooLarge(limit: Self.maxBodyBytes), method: method)
                 case .failure:
-                    self.service.stats.record(.rest, method, .cancelled)  // the client went away
+                    self.service.stats.record(.rest, method, .cancelled, since: reply.started)  // the client went away
                 }
             }
         }
     }
 
-    private func getMetrics(_ request: HTTPRequestHead, account: String, query: Substring, body: ByteBuffer, responder: HTTPResponder) {
+    private func getMetrics(_ request: HTTPRequestHead, account: String, query: Substring, body: ByteBuffer, reply: Reply) {
         let decoded: GetMetricsRequest
         do {
             decoded = try body.withUnsafeReadableBytes { raw throws(APIError) in
                 try GetMetricsRequest(restAccountId: account, query: query, body: raw)
             }
         } catch {
-            return respond(responder, error: error, method: .getMetrics)
+            return respond(reply, error: error, method: .getMetrics)
         }
         let call: MetricsService.Call
         do {
@@ -109,58 +110,71 @@ struct RESTGateway: HTTPHandler {
                 peer: request.callerAddress,
                 scheme: request.scheme, authority: request.authority ?? "localhost")
         } catch {
-            return respond(responder, error: error.error, method: .getMetrics, retryAfterMs: error.retryAfterMs)
+            return respond(reply, error: error.error, method: .getMetrics, retryAfterMs: error.retryAfterMs)
         }
         let run = { @Sendable in
             let response = call.run()
             call.release()
-            self.respond(responder, status: 200, json: response.jsonBytes(), method: .getMetrics, code: .ok)
+            self.respond(reply, status: 200, json: response.jsonBytes(), method: .getMetrics, code: .ok)
         }
         if testHooks, let delay = request.headers["x-metricsd-test-delay-ms"].flatMap({ Int64($0) }), delay > 0 {
-            responder.onCancel { _ in call.release() }
-            responder.eventLoop.scheduleTask(in: .milliseconds(delay)) { run() }
+            reply.responder.onCancel { _ in call.release() }
+            reply.responder.eventLoop.scheduleTask(in: .milliseconds(delay)) { run() }
         } else {
             run()
         }
     }
 
-    private func publishEvents(_ request: HTTPRequestHead, account: String, body: ByteBuffer, responder: HTTPResponder) {
+    private func publishEvents(_ request: HTTPRequestHead, account: String, body: ByteBuffer, reply: Reply) {
         var decoded: PublishEventsRequest
         do {
             decoded = try body.withUnsafeReadableBytes { raw throws(APIError) in try PublishEventsRequest(jsonBody: raw) }
         } catch {
-            return respond(responder, error: error, method: .publishEvents)
+            return respond(reply, error: error, method: .publishEvents)
         }
         decoded.accountId = account
-        // Answered after the batch is durable; the responder hops to its loop itself.
+        // Answered after the batch is durable, from the log's thread; the responder hops to its loop.
         service.publishEvents(
             decoded, authorization: request.headers["authorization"],
             peer: request.callerAddress
         ) { result in
             switch result {
             case .success(let response):
-                self.respond(responder, status: 200, json: response.jsonBytes(), method: .publishEvents, code: .ok)
+                self.respond(reply, status: 200, json: response.jsonBytes(), method: .publishEvents, code: .ok)
             case .failure(let error):
-                self.respond(responder, error: error.error, method: .publishEvents, retryAfterMs: error.retryAfterMs)
+                self.respond(reply, error: error.error, method: .publishEvents, retryAfterMs: error.retryAfterMs)
             }
         }
     }
 
-    private func respond(_ responder: HTTPResponder, status: Int, json: [UInt8], method: ServerStats.Method,
+    /// Where an answer goes and when its request came in (for the latency histogram).
+    struct Reply: Sendable {
+        let responder: HTTPResponder
+        let started: NIODeadline
+    }
+
+    /// Every counted REST answer goes out here: recorded first, so that a client that reads
+    /// `/metrics` right after its answer sees it counted, then sent.
+    private func respond(_ reply: Reply, status: Int, contentType: String, body: ByteBuffer, method: ServerStats.Method,
                          code: APIError.Code, extra: HTTPFields = HTTPFields()) {
-        var headers: HTTPFields = ["content-type": "application/json"]
+        var headers: HTTPFields = ["content-type": contentType]
         for f in extra { headers.add(name: f.name, value: f.value) }
+        service.stats.record(.rest, method, code, since: reply.started)
+        reply.responder.respond(HTTPResponseHead(status: status, headers: headers), body: body)
+    }
+
+    private func respond(_ reply: Reply, status: Int, json: [UInt8], method: ServerStats.Method,
+                         code: APIError.Code, extra: HTTPFields = HTTPFields()) {
         var buffer = ByteBufferAllocator().buffer(capacity: json.count)
         buffer.writeBytes(json)
-        responder.respond(HTTPResponseHead(status: status, headers: headers), body: buffer)
-        service.stats.record(.rest, method, code)
+        respond(reply, status: status, contentType: "application/json", body: buffer, method: method, code: code, extra: extra)
     }
 
     /// The read-only paths serve `methods`; any other method is a 405 listing them in `Allow`.
-    private func allows(_ request: HTTPRequestHead, _ methods: [String], _ responder: HTTPResponder) -> Bool {
+    private func allows(_ request: HTTPRequestHead, _ methods: [String], _ reply: Reply) -> Bool {
         guard methods.contains(request.method) else {
             let allow = methods.joined(separator: ", ")
-            respond(responder, error: .methodNotAllowed(request.method, allowed: allow), method: .other, allow: allow)
+            respond(reply, error: .methodNotAllowed(request.method, allowed: allow), method: .other, allow: allow)
             return false
         }
         return true
@@ -172,11 +186,11 @@ struct RESTGateway: HTTPHandler {
         max(1, ms / 1000 + (ms % 1000 > 0 ? 1 : 0))
     }
 
-    private func respond(_ responder: HTTPResponder, error: APIError, method: ServerStats.Method,
+    private func respond(_ reply: Reply, error: APIError, method: ServerStats.Method,
                          retryAfterMs: Int64? = nil, allow: String? = nil) {
         var extra = HTTPFields()
         if let retryAfterMs { extra.add(name: "retry-after", value: String(Self.retryAfterSeconds(ms: retryAfterMs))) }
         if let allow { extra.add(name: "allow", value: allow) }
-        respond(responder, status: error.httpStatus, json: error.jsonBody(), method: method, code: error.code, extra: extra)
+        respond(reply, status: error.httpStatus, json: error.jsonBody(), method: method, code: error.code, extra: extra)
     }
 }

@@ -1,0 +1,54 @@
+import HTTP2Server
+import NIOCore
+
+extension HTTPRequestBody {
+    /// The whole body, or a `.bodyTooLarge` failure once it passed `limit` bytes (the rest is
+    /// read and dropped either way).
+    ///
+    /// When to say "too large" depends on the wire. HTTP/1.1 says it at once: the connection
+    /// closes after the 413, and the transport stops reading about 1 MiB later. HTTP/2 waits
+    /// until the client has sent the whole body: a complete answer while the upload still runs
+    /// makes some clients (curl) drop the stream and lose the 413.
+    func collectForREST(upTo limit: Int, waitForEnd: Bool) -> EventLoopFuture<ByteBuffer> {
+        let promise = eventLoop.makePromise(of: ByteBuffer.self)
+        let tooLarge = HTTPStreamError(code: .bodyTooLarge, message: "request body exceeds \(limit) bytes")
+        var collected: ByteBuffer? = nil  // the first chunk is kept as it is: most bodies are one chunk
+        var overflowed = false
+        read { event in
+            switch event {
+            case .data(var chunk):
+                guard !overflowed else { return }
+                if (collected?.readableBytes ?? 0) + chunk.readableBytes > limit {
+                    overflowed = true
+                    collected = nil
+                    if !waitForEnd { promise.fail(tooLarge) }
+                } else if collected == nil {
+                    collected = chunk
+                } else {
+                    collected!.writeBuffer(&chunk)
+                }
+            case .end:
+                if !overflowed {
+                    promise.succeed(collected ?? ByteBuffer())
+                } else if waitForEnd {
+                    promise.fail(tooLarge)
+                }
+            case .failed(let error):
+                if !overflowed || waitForEnd { promise.fail(error) }
+            }
+        }
+        return promise.futureResult
+    }
+}
+
+extension HTTPRequestBody {
+    /// Reads and drops the body, then runs `answer` once the client has sent all of it (never,
+    /// if the stream failed first). For early refusals (404, 405, 415): over HTTP/2 a complete
+    /// answer while the upload still runs makes some clients (curl) drop the stream and lose
+    /// the answer. The transport's body cap bounds how long that wait can be.
+    func discard(thenAnswer answer: @escaping () -> Void) {
+        read { event in
+            if case .end = event { answer() }
+        }
+    }
+}
