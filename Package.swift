@@ -32,10 +32,11 @@ let package = Package(
         .target(name: "MetricsCore"),
         .target(name: "MetricsAPI", dependencies: ["ProtoWire", "MetricsCore"]),
         .target(name: "RateLimiting"),
+        .target(name: "Storage"),
         .target(
             name: "MetricsServer",
             dependencies: [
-                "HTTP2Server", "MetricsAPI", "MetricsCore", "ProtoWire", "RateLimiting",
+                "HTTP2Server", "MetricsAPI", "MetricsCore", "ProtoWire", "RateLimiting", "Storage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -121,6 +122,10 @@ let package = Package(
                 "RateLimiting",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
+        ),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: ["Storage"]
         ),
         .testTarget(
             name: "MetricsCoreTests",

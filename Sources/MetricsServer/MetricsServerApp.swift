@@ -21,6 +21,10 @@ public final class MetricsServerApp: Service, Sendable {
         public var demoSeed: UInt64 = 42
         public var testHooks = false
         public var eventLoopThreads = System.coreCount
+        /// Where the write-ahead log lives; nil keeps everything in memory only.
+        public var dataDirectory: String?
+        /// Truncate the log at damage in its middle instead of refusing to start.
+        public var repairLog = false
         /// After health turns NOT_SERVING, keep accepting this long so load balancers notice.
         public var drainDelay: TimeAmount = .zero
         /// In-flight requests get this long to finish after GOAWAY; then connections are closed.
@@ -77,8 +81,12 @@ public final class MetricsServerApp: Service, Sendable {
 
     /// Loads the demo (if asked), binds, and starts the background work. Returns the bound address.
     public func start() async throws -> SocketAddress {
-        // Recovery: until the write-ahead log lands there is nothing to replay; say so, once.
-        logger.info("recovery: no write-ahead log yet, starting empty", metadata: ["replayed_events": "0"])
+        // Recovery before binding, so no request sees a half-replayed core.
+        if let directory = configuration.dataDirectory {
+            _ = try service.openLog(directory: directory, repair: configuration.repairLog) { logger.info("\($0)") }
+        } else {
+            logger.info("recovery: no data dir, starting empty (in memory only)", metadata: ["replayed_events": "0"])
+        }
         if configuration.demo { loadDemo() }
         let address: SocketAddress
         do {
@@ -148,8 +156,8 @@ public final class MetricsServerApp: Service, Sendable {
             try? await Task.sleep(nanoseconds: UInt64(configuration.drainDelay.nanoseconds))
         }
         await server.shutdownGracefully(timeout: configuration.shutdownGrace)
-        // The write-ahead log does not exist yet; once it does, it is flushed and closed here,
-        // after the last request was answered and before the loops stop.
+        // After the last request was answered and before the loops stop.
+        if let line = service.closeLog() { logger.info("\(line)") }
         try? await group.shutdownGracefully()
         let ms = (NIODeadline.now() - began).nanoseconds / 1_000_000
         logger.info("stopped", metadata: ["shutdown_ms": "\(ms)", "left_in_flight": "\(service.stats.requestsInFlight)"])

@@ -28,8 +28,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on (env METRICSD_HOST; default 127.0.0.1).") var host: String?
     @Option(help: "Port to listen on; 0 picks a free one and prints it (env METRICSD_PORT; default 8080).")
     var port: Int?
-    @Option(help: "Directory for durable state; accepted, durability is not built yet (env METRICSD_DATA_DIR; default ./data).")
+    @Option(help: "Directory for the write-ahead log, created if missing; docs/durability.md (env METRICSD_DATA_DIR; default ./data).")
     var dataDir: String?
+    @Flag(help: "Truncate the write-ahead log at damage in its middle instead of refusing to start (a one-off, so no env or config key).")
+    var repair = false
     @Option(help: "JSON tokens file: {\"tokens\":[{\"token\",\"userId\",\"accounts\",\"maxConcurrent\"?,\"maxPerMinute\"?}]} (env METRICSD_TOKENS).")
     var tokens: String?
     @Flag(help: "Load a simulated account with id 'demo' and keep it live; prints a token for it (env METRICSD_DEMO).")
@@ -97,6 +99,8 @@ struct Serve: AsyncParsableCommand {
         config.drainDelay = .milliseconds(Int64(settings.drainDelayMs))
         config.defaultLimits = RateLimits(maxConcurrent: settings.maxConcurrent, maxPerMinute: settings.maxPerMinute)
         if let threads = settings.threads { config.eventLoopThreads = threads }
+        config.dataDirectory = settings.dataDir
+        config.repairLog = repair
         var entries: [TokensFile.Entry] = []
         if let tokens = settings.tokens {
             guard let data = FileManager.default.contents(atPath: tokens) else {

@@ -139,10 +139,15 @@ final class GRPCCall {
             }
         case .publishEvents:
             guard let req = decode(PublishEventsRequest.self, bytes, name: "PublishEventsRequest") else { return }
-            do {
-                finish(try service.publishEvents(req, authorization: authorization, peer: peer))
-            } catch {
-                fail(error.error, retryAfterMs: error.retryAfterMs)
+            // Answered after the batch is durable, from the log's thread: hop back to the loop.
+            let bound = self.bound
+            service.publishEvents(req, authorization: authorization, peer: peer) { result in
+                bound.eventLoop.execute {
+                    switch result {
+                    case .success(let response): bound.value.finish(response)
+                    case .failure(let error): bound.value.fail(error.error, retryAfterMs: error.retryAfterMs)
+                    }
+                }
             }
         case .healthCheck:
             guard let req = decode(HealthCheckRequest.self, bytes, name: "HealthCheckRequest") else { return }

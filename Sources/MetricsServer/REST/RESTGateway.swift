@@ -126,19 +126,24 @@ struct RESTGateway: HTTPHandler {
     }
 
     private func publishEvents(_ request: HTTPRequestHead, account: String, body: ByteBuffer, reply: Reply) {
+        var decoded: PublishEventsRequest
         do {
-            var decoded = try body.withUnsafeReadableBytes { raw throws(APIError) in try PublishEventsRequest(jsonBody: raw) }
-            decoded.accountId = account
-            let response = try service.publishEvents(
-                decoded, authorization: request.headers["authorization"],
-                peer: request.callerAddress)
-            respond(reply, status: 200, json: response.jsonBytes(), method: .publishEvents, code: .ok)
-        } catch let error as APIError {
-            respond(reply, error: error, method: .publishEvents)
-        } catch let error as ServiceFailure {
-            respond(reply, error: error.error, method: .publishEvents, retryAfterMs: error.retryAfterMs)
+            decoded = try body.withUnsafeReadableBytes { raw throws(APIError) in try PublishEventsRequest(jsonBody: raw) }
         } catch {
-            respond(reply, error: .internalError("\(error)"), method: .publishEvents)
+            return respond(reply, error: error, method: .publishEvents)
+        }
+        decoded.accountId = account
+        // Answered after the batch is durable, from the log's thread; the responder hops to its loop.
+        service.publishEvents(
+            decoded, authorization: request.headers["authorization"],
+            peer: request.callerAddress
+        ) { result in
+            switch result {
+            case .success(let response):
+                self.respond(reply, status: 200, json: response.jsonBytes(), method: .publishEvents, code: .ok)
+            case .failure(let error):
+                self.respond(reply, error: error.error, method: .publishEvents, retryAfterMs: error.retryAfterMs)
+            }
         }
     }
 

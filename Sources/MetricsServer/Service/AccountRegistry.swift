@@ -6,6 +6,12 @@ import Synchronization
 struct AccountState: Sendable {
     var metrics = AccountMetrics()
     var lastSequence: [String: Int64] = [:]
+    /// The last sequence written to the log per producer (ahead of `lastSequence` while its
+    /// fsync is pending): a retry that arrives meanwhile is a duplicate, not a second record.
+    var loggedSequence: [String: Int64] = [:]
+    /// Requests that repeat a sequence whose record is still waiting for its fsync: decided
+    /// again once a pending record of that producer is settled (durable or failed).
+    var waitingForLog: [String: [@Sendable () -> Void]] = [:]
 }
 
 /// Every account's state, each behind its own reader-writer lock, so accounts never wait on

@@ -1,6 +1,7 @@
 public import MetricsAPI
 public import MetricsCore
 public import RateLimiting
+public import Storage
 import Synchronization
 
 /// Why a call was refused before or instead of an answer; `retryAfterMs` is set for rate-limit
@@ -19,6 +20,7 @@ public struct ServiceFailure: Error, Sendable, Equatable {
 /// core. The gRPC front and the REST gateway only decode, call this, and encode.
 public final class MetricsService: Sendable {
     let registry = AccountRegistry()
+    private let wal = Mutex<WriteAheadLog?>(nil)
     public let limiter: SharedRateLimiter
     public let authenticator: Authenticator
     public let stats: ServerStats
@@ -92,41 +94,160 @@ public final class MetricsService: Sendable {
         }
     }
 
-    /// Applies a batch of events. Duplicates (sequence not above the producer's last applied
-    /// one) are acknowledged again and applied never twice.
+    /// Ingests a batch (SPEC §4): validate → authenticate → under the account's lock, decide
+    /// "duplicate" against the producer's last *logged* sequence and append the record to the
+    /// write-ahead log (so log order is the account's order) → after its fsync, apply in log
+    /// order → `completion`. The reply never precedes the fsync, not even a duplicate's (it
+    /// waits for the original's). A duplicate is acknowledged again (applied 0, rejected 0,
+    /// duplicate true) and never applied twice. If the log cannot
+    /// write, the reply is UNAVAILABLE and the producer's logged sequence goes back to its last
+    /// applied one, so the retry is taken as new. Without a log (`openLog` not called) the batch
+    /// is applied in memory only.
     ///
-    /// Until the write-ahead log lands, the batch is applied in memory only: the reply does not
-    /// yet mean "durable" (docs/status.md).
-    public func publishEvents(_ request: PublishEventsRequest, authorization: String?, peer: String)
-        throws(ServiceFailure) -> PublishEventsResponse
-    {
+    /// `completion` runs exactly once, on the caller's thread (errors found before the log, or
+    /// no log) or on the log's completion queue.
+    public func publishEvents(
+        _ request: PublishEventsRequest, authorization: String?, peer: String,
+        completion: @escaping @Sendable (Result<PublishEventsResponse, ServiceFailure>) -> Void
+    ) {
         let batch: EventBatch
-        do { batch = try request.validated() } catch { throw ServiceFailure(error) }
-        _ = try authenticate(authorization, account: batch.accountId, peer: peer)
+        do {
+            batch = try request.validated()
+            _ = try authenticate(authorization, account: batch.accountId, peer: peer)
+        } catch let error as APIError {
+            return completion(.failure(ServiceFailure(error)))
+        } catch let error as ServiceFailure {
+            return completion(.failure(error))
+        } catch {
+            return completion(.failure(ServiceFailure(.internalError("\(error)"))))
+        }
         let now = clock()
-        let response = registry.write(account: batch.accountId) { state in
-            var response = PublishEventsResponse()
-            if let last = state.lastSequence[batch.producerId], batch.sequence <= last {
-                response.duplicate = true
-                return response
-            }
-            for (i, entry) in batch.entries.enumerated() {
-                switch entry {
-                case .failure(let rejection):
-                    response.rejections.append(Rejection(index: Int32(i), reason: rejection.reason))
-                case .success(let event):
-                    switch state.metrics.apply(event, now: now) {
-                    case .applied: response.applied += 1
-                    case .rejected(let reason): response.rejections.append(Rejection(index: Int32(i), reason: reason))
-                    }
+        guard let log = wal.withLock({ $0 }) else {
+            let response = registry.write(account: batch.accountId) { Self.apply(batch, now: now, to: &$0) }
+            return completion(.success(recorded(response)))
+        }
+        var logged = request
+        logged.accountId = batch.accountId
+        ingest(batch, payload: IngestRecord(now: now, request: logged).bytes(), now: now, log: log, completion: completion)
+    }
+
+    /// The logged path of `publishEvents`, from the duplicate decision on. A sequence at or below
+    /// the last *applied* one is a duplicate at once (applied means durable). One at or below the
+    /// last *logged* one repeats a record whose fsync is pending: acknowledging it now could
+    /// precede that fsync, so it waits and is decided again when the record settles (a duplicate
+    /// if it became durable, a new batch if its write failed).
+    private func ingest(
+        _ batch: EventBatch, payload: [UInt8], now: Int64, log: WriteAheadLog,
+        completion: @escaping @Sendable (Result<PublishEventsResponse, ServiceFailure>) -> Void
+    ) {
+        let producer = batch.producerId
+        let duplicate = registry.write(account: batch.accountId) { state -> Bool in
+            if let applied = state.lastSequence[producer], batch.sequence <= applied { return true }
+            if let logged = state.loggedSequence[producer], batch.sequence <= logged {
+                state.waitingForLog[producer, default: []].append { [self] in
+                    ingest(batch, payload: payload, now: now, log: log, completion: completion)
                 }
+                return false
             }
-            response.rejected = Int64(response.rejections.count)
-            state.lastSequence[batch.producerId] = batch.sequence
+            state.loggedSequence[producer] = batch.sequence
+            log.append(payload) { [self] result in
+                let (reply, waiting) = registry.write(account: batch.accountId) { state in
+                    let reply: Result<PublishEventsResponse, ServiceFailure>
+                    switch result {
+                    case .success:
+                        reply = .success(Self.apply(batch, now: now, to: &state))
+                    case .failure(let error):
+                        state.loggedSequence[producer] = state.lastSequence[producer]
+                        reply = .failure(ServiceFailure(APIError(
+                            code: .unavailable,
+                            message: "cannot make the batch durable in data dir \(log.directory): \(error); "
+                                + "it was not applied, retry with the same producerId and sequence")))
+                    }
+                    return (reply, state.waitingForLog.removeValue(forKey: producer) ?? [])
+                }
+                completion(reply.map { recorded($0) })
+                for retry in waiting { retry() }
+            }
+            return false
+        }
+        if duplicate {
+            var response = PublishEventsResponse()
+            response.duplicate = true
+            completion(.success(recorded(response)))
+        }
+    }
+
+    /// The one place a batch reaches the core: live ingest after its fsync, and recovery.
+    /// The duplicate check against the last *applied* sequence also makes a batch that was
+    /// logged twice (a retry racing a failed group) count once, live and on replay alike.
+    static func apply(_ batch: EventBatch, now: Int64, to state: inout AccountState) -> PublishEventsResponse {
+        var response = PublishEventsResponse()
+        if let last = state.lastSequence[batch.producerId], batch.sequence <= last {
+            response.duplicate = true
             return response
         }
+        for (i, entry) in batch.entries.enumerated() {
+            switch entry {
+            case .failure(let rejection):
+                response.rejections.append(Rejection(index: Int32(i), reason: rejection.reason))
+            case .success(let event):
+                switch state.metrics.apply(event, now: now) {
+                case .applied: response.applied += 1
+                case .rejected(let reason): response.rejections.append(Rejection(index: Int32(i), reason: reason))
+                }
+            }
+        }
+        response.rejected = Int64(response.rejections.count)
+        state.lastSequence[batch.producerId] = batch.sequence
+        return response
+    }
+
+    private func recorded(_ response: PublishEventsResponse) -> PublishEventsResponse {
         stats.recordEvents(applied: Int(response.applied), rejected: Int(response.rejected), duplicate: response.duplicate)
         return response
+    }
+
+    /// Opens the write-ahead log in `directory` and replays it into the (still empty) core.
+    /// Call once, before the fronts serve.
+    public func openLog(
+        directory: String, repair: Bool = false, io: any FileIO = PosixFileIO(), log: (String) -> Void
+    ) throws -> RecoveryReport {
+        var options = WriteAheadLog.Options()
+        options.repair = repair
+        options.onSync = { [stats] in stats.recordWALFsync($0) }
+        var events = 0
+        var lastPrune = Int64.min
+        let (wal, report) = try WriteAheadLog.open(directory: directory, options: options, io: io, log: log) { lsn, payload in
+            let record = try IngestRecord(payload)
+            // Live, retention runs every minute and forgets conversations closed over 24 h ago
+            // (an id may then be opened again); replay prunes on the same cadence of record time.
+            if record.now >= lastPrune &+ 60_000 {
+                if lastPrune != .min { registry.prune(now: record.now) }
+                lastPrune = record.now
+            }
+            let batch: EventBatch
+            do { batch = try record.request.validated() } catch {
+                throw APIError(code: .dataLoss, message: "log record \(lsn) no longer validates: \(error)")
+            }
+            events += batch.entries.count
+            registry.write(account: batch.accountId) { state in
+                _ = Self.apply(batch, now: record.now, to: &state)
+                state.loggedSequence[batch.producerId] = state.lastSequence[batch.producerId]
+            }
+        }
+        self.wal.withLock { $0 = wal }
+        log("recovery: replayed \(report.records) records (\(events) events) from \(report.segments) segments in \(directory)"
+            + (report.truncatedBytes > 0 ? ", truncated \(report.truncatedBytes) bytes" : ""))
+        return report
+    }
+
+    /// Waits for pending appends and closes the log (shutdown, after the fronts drained).
+    /// Returns a line on what group commit did, for the log.
+    @discardableResult
+    public func closeLog() -> String? {
+        guard let log = wal.withLock({ $0 }) else { return nil }
+        log.close()
+        return "wal: closed; \(log.appendedCount) records made durable with \(log.syncCount) fsyncs since start"
     }
 
     /// Applies events without a producer (the demo simulator feeding its own account).

@@ -1,0 +1,33 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What the log reports: a failed system call (with the path and errno, so "no space left" is
+/// said as such), or a record that is damaged where it cannot be a torn tail.
+public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// `operation` failed on `path` with `errno`.
+    case system(operation: String, path: String, errno: Int32)
+    /// A damaged record followed by valid data: not a crash artefact; start-up stops.
+    case corrupt(path: String, offset: Int, reason: String)
+    /// The log was closed; nothing more is appended.
+    case closed
+
+    public var description: String {
+        switch self {
+        case .system(let op, let path, let e):
+            "\(op) \(path): \(String(cString: strerror(e))) (errno \(e))"
+        case .corrupt(let path, let offset, let reason):
+            "write-ahead log damaged in \(path) at offset \(offset): \(reason); "
+                + "start with --repair to truncate the log there (records from that point on are lost)"
+        case .closed:
+            "the write-ahead log is closed"
+        }
+    }
+
+    public var errno: Int32? {
+        if case .system(_, _, let e) = self { return e }
+        return nil
+    }
+}
