@@ -33,23 +33,14 @@ extension GetMetricsResponse {
 
     func write(to w: inout JSONWriter) {
         w.object { w in
-            if let metadata {
-                w.key("metadata")
-                metadata.write(to: &w)
-            }
-            if let groupBy {
-                w.key("groupBy")
-                groupBy.write(to: &w)
-            }
-            if let all {
-                w.key("all")
-                all.write(to: &w)
-            }
+            w.field("metadata", metadata)
+            w.field("groupBy", groupBy)
+            w.field("all", all)
         }
     }
 }
 
-extension Metadata {
+extension Metadata: JSONWritable {
     static func read(_ r: inout JSONReader) throws(JSONError) -> Metadata {
         var m = Metadata()
         try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
@@ -70,31 +61,16 @@ extension Metadata {
         w.object { w in
             w.key("count")
             w.int(count)
-            if let first {
-                w.key("first")
-                first.write(to: &w)
-            }
-            if let prev {
-                w.key("prev")
-                prev.write(to: &w)
-            }
-            if let link = self.`self` {
-                w.key("self")
-                link.write(to: &w)
-            }
-            if let next {
-                w.key("next")
-                next.write(to: &w)
-            }
-            if let last {
-                w.key("last")
-                last.write(to: &w)
-            }
+            w.field("first", first)
+            w.field("prev", prev)
+            w.field("self", self.`self`)
+            w.field("next", next)
+            w.field("last", last)
         }
     }
 }
 
-extension Link {
+extension Link: JSONWritable {
     static func read(_ r: inout JSONReader) throws(JSONError) -> Link {
         var l = Link()
         try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
@@ -117,7 +93,7 @@ extension Link {
     }
 }
 
-extension GroupBySection {
+extension GroupBySection: JSONWritable {
     static func read(_ r: inout JSONReader) throws(JSONError) -> GroupBySection {
         var s = GroupBySection()
         try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
@@ -146,7 +122,7 @@ extension GroupBySection {
     }
 }
 
-extension Group {
+extension Group: JSONWritable {
     static func read(_ r: inout JSONReader) throws(JSONError) -> Group {
         var g = Group()
         try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
@@ -166,15 +142,12 @@ extension Group {
             w.string(key)
             w.key("keyDescription")
             w.string(keyDescription)
-            if let metrics {
-                w.key("metrics")
-                metrics.write(to: &w)
-            }
+            w.field("metrics", metrics)
         }
     }
 }
 
-extension AllSection {
+extension AllSection: JSONWritable {
     static func read(_ r: inout JSONReader) throws(JSONError) -> AllSection {
         var a = AllSection()
         try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
@@ -188,15 +161,12 @@ extension AllSection {
 
     func write(to w: inout JSONWriter) {
         w.object { w in
-            if let metrics {
-                w.key("metrics")
-                metrics.write(to: &w)
-            }
+            w.field("metrics", metrics)
         }
     }
 }
 
-extension Metrics {
+extension Metrics: JSONWritable {
     /// Keys are the camelCase response names; a count must be an integer, a double a number.
     static func read(_ r: inout JSONReader) throws(JSONError) -> Metrics {
         var m = Metrics()

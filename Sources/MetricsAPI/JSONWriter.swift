@@ -46,6 +46,13 @@ struct JSONWriter {
         bytes.append(UInt8(ascii: ":"))
     }
 
+    /// A member holding a nested message, written only when present (absent means omitted).
+    mutating func field<Value: JSONWritable>(_ name: StaticString, _ value: Value?) {
+        guard let value else { return }
+        key(name)
+        value.write(to: &self)
+    }
+
     /// Starts an object member whose name is one of ours (metric names): no escaping needed.
     mutating func dynamicKey(_ name: String) {
         separator()
@@ -153,4 +160,9 @@ struct JSONWriter {
             }
         }
     }
+}
+
+/// A message that writes itself as one JSON value.
+protocol JSONWritable {
+    func write(to w: inout JSONWriter)
 }
