@@ -44,22 +44,10 @@ extension GetMetricsRequest {
                 w.key("filters")
                 filters.write(to: &w)
             }
-            if !metricsToRetrieveByTime.isEmpty {
-                w.key("metricsToRetrieveByTime")
-                w.stringArray(metricsToRetrieveByTime)
-            }
-            if !metricsToRetrieveCurrentValue.isEmpty {
-                w.key("metricsToRetrieveCurrentValue")
-                w.stringArray(metricsToRetrieveCurrentValue)
-            }
-            if !responseSections.isEmpty {
-                w.key("responseSections")
-                w.stringArray(responseSections)
-            }
-            if !groupBy.isEmpty {
-                w.key("groupBy")
-                w.string(groupBy)
-            }
+            w.field("metricsToRetrieveByTime", nonEmpty: metricsToRetrieveByTime)
+            w.field("metricsToRetrieveCurrentValue", nonEmpty: metricsToRetrieveCurrentValue)
+            w.field("responseSections", nonEmpty: responseSections)
+            w.field("groupBy", nonEmpty: groupBy)
         }
     }
 }
@@ -87,22 +75,10 @@ extension Filters {
                 w.key("time")
                 time.write(to: &w)
             }
-            if !agentIds.isEmpty {
-                w.key("agentIds")
-                w.stringArray(agentIds)
-            }
-            if !agentGroupIds.isEmpty {
-                w.key("agentGroupIds")
-                w.stringArray(agentGroupIds)
-            }
-            if !skillIds.isEmpty {
-                w.key("skillIds")
-                w.stringArray(skillIds)
-            }
-            if !userTypes.isEmpty {
-                w.key("userTypes")
-                w.stringArray(userTypes)
-            }
+            w.field("agentIds", nonEmpty: agentIds)
+            w.field("agentGroupIds", nonEmpty: agentGroupIds)
+            w.field("skillIds", nonEmpty: skillIds)
+            w.field("userTypes", nonEmpty: userTypes)
             if includeSubGroups {
                 w.key("includeSubGroups")
                 w.bool(true)

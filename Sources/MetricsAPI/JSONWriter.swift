@@ -53,6 +53,20 @@ struct JSONWriter {
         value.write(to: &self)
     }
 
+    /// A string member, left out when empty (protobuf's default, so both forms agree).
+    mutating func field(_ name: StaticString, nonEmpty value: String) {
+        guard !value.isEmpty else { return }
+        key(name)
+        string(value)
+    }
+
+    /// A string-array member, left out when empty.
+    mutating func field(_ name: StaticString, nonEmpty values: [String]) {
+        guard !values.isEmpty else { return }
+        key(name)
+        stringArray(values)
+    }
+
     /// Starts an object member whose name is one of ours (metric names): no escaping needed.
     mutating func dynamicKey(_ name: String) {
         separator()

@@ -82,54 +82,27 @@ extension EventMessage {
             w.string(type)
             w.key("time")
             w.int(time)
-            if !skillId.isEmpty {
-                w.key("skillId")
-                w.string(skillId)
-            }
-            if !name.isEmpty {
-                w.key("name")
-                w.string(name)
-            }
-            if !agentGroupId.isEmpty {
-                w.key("agentGroupId")
-                w.string(agentGroupId)
-            }
+            w.field("skillId", nonEmpty: skillId)
+            w.field("name", nonEmpty: name)
+            w.field("agentGroupId", nonEmpty: agentGroupId)
             if let parentGroupId {
                 w.key("parentGroupId")
                 w.string(parentGroupId)
             }
-            if !agentId.isEmpty {
-                w.key("agentId")
-                w.string(agentId)
-            }
-            if !userType.isEmpty {
-                w.key("userType")
-                w.string(userType)
-            }
-            if !skillIds.isEmpty {
-                w.key("skillIds")
-                w.stringArray(skillIds)
-            }
+            w.field("agentId", nonEmpty: agentId)
+            w.field("userType", nonEmpty: userType)
+            w.field("skillIds", nonEmpty: skillIds)
             if let maxSlots {
                 w.key("maxSlots")
                 w.int(maxSlots)
             }
-            if !state.isEmpty {
-                w.key("state")
-                w.string(state)
-            }
-            if !conversationId.isEmpty {
-                w.key("conversationId")
-                w.string(conversationId)
-            }
+            w.field("state", nonEmpty: state)
+            w.field("conversationId", nonEmpty: conversationId)
             if let weight {
                 w.key("weight")
                 w.double(weight)
             }
-            if !closedBy.isEmpty {
-                w.key("closedBy")
-                w.string(closedBy)
-            }
+            w.field("closedBy", nonEmpty: closedBy)
         }
     }
 }
