@@ -83,11 +83,9 @@ extension ProtoMessage {
     /// allocation receives the bytes.
     @inlinable
     public func protobufBytes() -> [UInt8] {
-        withNestedLengths { size, lengths in
+        withSizedEncoder { size, encode in
             [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-                var writer = ProtoWriter(UnsafeMutableRawBufferPointer(buffer), nestedLengths: lengths)
-                traverseFields(&writer)
-                count = writer.offset
+                count = encode(UnsafeMutableRawBufferPointer(buffer))
             }
         }
     }
@@ -96,15 +94,31 @@ extension ProtoMessage {
     /// bytes written; fails without writing when the buffer is smaller than `protobufSize`.
     @inlinable
     public func encode(into buffer: UnsafeMutableRawBufferPointer) throws(WireError) -> Int {
-        let result = withNestedLengths { size, lengths -> Result<Int, WireError> in
+        let result = withSizedEncoder { size, encode -> Result<Int, WireError> in
             guard size <= buffer.count else {
                 return .failure(WireError(.bufferTooSmall(needed: size, available: buffer.count), offset: 0))
             }
-            var writer = ProtoWriter(buffer, nestedLengths: lengths)
-            traverseFields(&writer)
-            return .success(writer.offset)
+            return .success(encode(buffer))
         }
         return try result.get()
+    }
+
+    /// Sizes the message once and gives `body` the size and an encoder that writes the message
+    /// into a buffer of at least that many bytes, returning the bytes written. For callers that
+    /// allocate their own output (a network buffer with a frame header in front): asking
+    /// `protobufSize` first and then calling `encode(into:)` would run the size pass twice.
+    @inlinable
+    public func withSizedEncoder<R>(
+        _ body: (_ size: Int, _ encode: (UnsafeMutableRawBufferPointer) -> Int) -> R
+    ) -> R {
+        withNestedLengths { size, lengths in
+            body(size) { buffer in
+                precondition(buffer.count >= size, "encoder given \(buffer.count) bytes for a \(size)-byte message")
+                var writer = ProtoWriter(buffer, nestedLengths: lengths)
+                traverseFields(&writer)
+                return writer.offset
+            }
+        }
     }
 
     /// Runs the size pass, recording the lengths of the first nested messages in a small stack

@@ -26,14 +26,14 @@ enum GRPCResponses {
 
     /// A length-prefixed message, encoded straight into one network buffer.
     static func frame<M: ProtoMessage>(_ message: M, allocator: ByteBufferAllocator) -> ByteBuffer {
-        let size = message.protobufSize
-        var buffer = allocator.buffer(capacity: 5 + size)
-        buffer.writeInteger(UInt8(0))
-        buffer.writeInteger(UInt32(size))
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
-            // The buffer was sized by protobufSize, so encoding cannot run short.
-            (try? message.encode(into: UnsafeMutableRawBufferPointer(rebasing: raw[..<size]))) ?? 0
+        message.withSizedEncoder { size, encode in
+            var buffer = allocator.buffer(capacity: 5 + size)
+            buffer.writeInteger(UInt8(0))
+            buffer.writeInteger(UInt32(size))
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
+                encode(UnsafeMutableRawBufferPointer(rebasing: raw[..<size]))
+            }
+            return buffer
         }
-        return buffer
     }
 }
