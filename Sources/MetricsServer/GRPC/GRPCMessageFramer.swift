@@ -41,8 +41,7 @@ struct GRPCMessageReader {
         let available = buffer.count - consumed
         guard available >= 5 else { return nil }
         let flag = buffer[consumed]
-        let length = UInt32(buffer[consumed + 1]) << 24 | UInt32(buffer[consumed + 2]) << 16
-            | UInt32(buffer[consumed + 3]) << 8 | UInt32(buffer[consumed + 4])
+        let length = prefixLength()
         switch flag {
         case 0: break
         case 1:
@@ -61,14 +60,18 @@ struct GRPCMessageReader {
         return message
     }
 
+    /// The big-endian message length of the prefix at `consumed` (5 bytes must be buffered).
+    private func prefixLength() -> UInt32 {
+        UInt32(buffer[consumed + 1]) << 24 | UInt32(buffer[consumed + 2]) << 16
+            | UInt32(buffer[consumed + 3]) << 8 | UInt32(buffer[consumed + 4])
+    }
+
     /// Call at end of stream: throws when bytes of an incomplete message are left.
     func finish() throws(Failure) {
         let left = buffer.count - consumed
         guard left == 0 else {
             if left < 5 { throw .truncated(have: left, need: 5) }
-            let length = Int(buffer[consumed + 1]) << 24 | Int(buffer[consumed + 2]) << 16
-                | Int(buffer[consumed + 3]) << 8 | Int(buffer[consumed + 4])
-            throw .truncated(have: left, need: 5 + length)
+            throw .truncated(have: left, need: 5 + Int(prefixLength()))
         }
     }
 }
