@@ -32,7 +32,7 @@ extension EventMessage: ProtoMessage {
         }
     }
 
-    public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
+    @inlinable public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
         visitor.visitString(type, field: 1)
         visitor.visitInt64(time, field: 2)
         visitor.visitString(skillId, field: 3)
@@ -81,7 +81,7 @@ extension PublishEventsRequest: ProtoMessage {
         }
     }
 
-    public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
+    @inlinable public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
         visitor.visitString(accountId, field: 1)
         visitor.visitString(producerId, field: 2)
         visitor.visitInt64(sequence, field: 3)
@@ -111,7 +111,7 @@ extension Rejection: ProtoMessage {
         }
     }
 
-    public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
+    @inlinable public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
         visitor.visitInt32(index, field: 1)
         visitor.visitString(reason, field: 2)
     }
@@ -136,7 +136,7 @@ extension PublishEventsResponse: ProtoMessage {
         }
     }
 
-    public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
+    @inlinable public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
         visitor.visitInt64(applied, field: 1)
         visitor.visitInt64(rejected, field: 2)
         visitor.visitBool(duplicate, field: 3)

@@ -28,7 +28,7 @@ extension Metrics: ProtoMessage {
         }
     }
 
-    public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
+    @inlinable public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
         visitor.visitOptionalInt64(closedConversations, field: 1)
         visitor.visitOptionalInt64(closedByAgent, field: 2)
         visitor.visitOptionalInt64(closedByConsumer, field: 3)

@@ -20,7 +20,7 @@ extension GetMetricsRequest: ProtoMessage {
         }
     }
 
-    public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
+    @inlinable public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
         visitor.visitString(accountId, field: 1)
         visitor.visitInt64(offset, field: 2)
         visitor.visitInt32(limit, field: 3)
@@ -61,7 +61,7 @@ extension Filters: ProtoMessage {
         }
     }
 
-    public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
+    @inlinable public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
         visitor.visitMessage(time, field: 1)
         visitor.visitRepeatedString(agentIds, field: 2)
         visitor.visitRepeatedString(agentGroupIds, field: 3)
@@ -95,7 +95,7 @@ extension TimeRange: ProtoMessage {
         }
     }
 
-    public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
+    @inlinable public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
         visitor.visitInt64(fromMs, field: 1)
         visitor.visitInt64(toMs, field: 2)
     }

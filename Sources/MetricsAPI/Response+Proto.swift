@@ -12,7 +12,7 @@ extension GetMetricsResponse: ProtoMessage {
         }
     }
 
-    public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
+    @inlinable public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
         visitor.visitMessage(metadata, field: 1)
         visitor.visitMessage(groupBy, field: 2)
         visitor.visitMessage(all, field: 3)
@@ -41,7 +41,7 @@ extension Metadata: ProtoMessage {
         }
     }
 
-    public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
+    @inlinable public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
         visitor.visitInt64(count, field: 1)
         visitor.visitMessage(first, field: 2)
         visitor.visitMessage(prev, field: 3)
@@ -75,7 +75,7 @@ extension Link: ProtoMessage {
         }
     }
 
-    public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
+    @inlinable public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
         visitor.visitString(rel, field: 1)
         visitor.visitString(href, field: 2)
     }
@@ -98,7 +98,7 @@ extension GroupBySection: ProtoMessage {
         }
     }
 
-    public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
+    @inlinable public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
         visitor.visitString(groupByField, field: 1)
         visitor.visitRepeatedMessage(groups, field: 2)
     }
@@ -125,7 +125,7 @@ extension Group: ProtoMessage {
         }
     }
 
-    public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
+    @inlinable public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
         visitor.visitString(key, field: 1)
         visitor.visitString(keyDescription, field: 2)
         visitor.visitMessage(metrics, field: 3)
@@ -152,7 +152,7 @@ extension AllSection: ProtoMessage {
         }
     }
 
-    public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
+    @inlinable public func traverseFields<V: ProtoFieldVisitor>(_ visitor: inout V) {
         visitor.visitMessage(metrics, field: 1)
     }
 

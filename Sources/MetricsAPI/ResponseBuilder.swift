@@ -59,11 +59,28 @@ enum ResponseLinks {
         let offset = max(0, offset)
         var m = Metadata()
         m.count = Int64(count)
+        // Every href is `prefix + offset + suffix` (RESTQuery.queryString's order: offset, limit,
+        // sort): the constant parts are built once, then each link is one exactly-sized string.
+        var prefix = base.scheme
+        prefix += "://"
+        prefix += base.authority
+        prefix += base.path
+        prefix += "?offset="
+        var suffix = "&limit="
+        suffix += String(limit)
+        if !sort.isEmpty {
+            suffix += "&sort="
+            suffix += RESTQuery.percentEncode(sort)
+        }
+        let fixedBytes = prefix.utf8.count + suffix.utf8.count
         func link(_ rel: String, _ at: Int) -> Link {
-            Link(
-                rel: rel,
-                href: base.scheme + "://" + base.authority + base.path + "?"
-                    + RESTQuery.queryString(offset: Int64(at), limit: Int64(limit), sort: sort))
+            let offset = String(at)
+            var href = ""
+            href.reserveCapacity(fixedBytes + offset.utf8.count)
+            href += prefix
+            href += offset
+            href += suffix
+            return Link(rel: rel, href: href)
         }
         m.first = link("first", 0)
         if offset > 0 { m.prev = link("prev", max(0, offset - limit)) }

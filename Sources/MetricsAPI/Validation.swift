@@ -59,14 +59,17 @@ extension GetMetricsRequest {
         }
 
         var metrics: [Metric] = []
-        var seen: Set<Metric> = []
-        for (field, names, kind) in [
-            ("metricsToRetrieveByTime", metricsToRetrieveByTime, Metric.Kind.byTime),
-            ("metricsToRetrieveCurrentValue", metricsToRetrieveCurrentValue, Metric.Kind.currentValue),
-        ] {
+        metrics.reserveCapacity(metricsToRetrieveByTime.count + metricsToRetrieveCurrentValue.count)
+        var seen: UInt64 = 0  // bit per Metric.rawValue: no Set to allocate on every call
+        for kind in [Metric.Kind.byTime, .currentValue] {
+            let names = kind == .byTime ? metricsToRetrieveByTime : metricsToRetrieveCurrentValue
             for (i, name) in names.enumerated() {
-                let m = try MetricsRequestRules.metric(named: name, field: "\(field)[\(i)]", kind: kind)
-                if seen.insert(m).inserted { metrics.append(m) }
+                let m = try MetricsRequestRules.metric(named: name, list: kind, index: i)
+                let bit: UInt64 = 1 << UInt64(m.rawValue)
+                if seen & bit == 0 {
+                    seen |= bit
+                    metrics.append(m)
+                }
             }
         }
 
@@ -157,6 +160,13 @@ enum MetricsRequestRules {
 
     /// A snake_case request name of the given kind. `active_conversations` is a current-value
     /// metric like `assigned_conversations` (same value, its own response name).
+    static func metric(named name: String, list kind: Metric.Kind, index: Int) throws(APIError) -> Metric {
+        if let m = Metric(requestName: name), m.kind == kind { return m }
+        // Only a refusal pays for the field name.
+        let list = kind == .byTime ? "metricsToRetrieveByTime" : "metricsToRetrieveCurrentValue"
+        return try metric(named: name, field: "\(list)[\(index)]", kind: kind)
+    }
+
     static func metric(named name: String, field: String, kind: Metric.Kind) throws(APIError) -> Metric {
         guard let m = Metric(requestName: name) else {
             if let camel = Metric(responseName: name) {

@@ -72,6 +72,20 @@ func linkOffsets(_ r: GetMetricsResponse) -> [String: String] {
         #expect(r.metadata?.prev?.href == "http://h:8080/manager_workspace/api/account/A/metrics?offset=0&limit=1&sort=closedConversations:desc")
     }
 
+    @Test func everyHrefIsBasePlusTheRESTQueryStringForItsOffset() {
+        for (sort, limit) in [("", 7), ("x y&z=é", 3), ("key:asc", 50)] {
+            let r = response(count: 40, offset: 9, limit: limit, sort: sort)
+            for link in [r.metadata?.first, r.metadata?.prev, r.metadata?.`self`, r.metadata?.next, r.metadata?.last] {
+                guard let link else { continue }
+                let offset = Int64(linkOffsets(r)[link.rel]!)!
+                #expect(link.href == "http://h:8080/manager_workspace/api/account/A/metrics?"
+                    + RESTQuery.queryString(offset: offset, limit: Int64(limit), sort: sort))
+            }
+        }
+        #expect(response(count: 1, offset: 0, limit: 5, sort: "x y&z").metadata?.first?.href
+            == "http://h:8080/manager_workspace/api/account/A/metrics?offset=0&limit=5&sort=x%20y%26z")
+    }
+
     @Test func hrefsOmitSortWhenTheRequestHadNone() {
         let r = response(count: 3, offset: 0, limit: 50)
         #expect(r.metadata?.`self` == Link(rel: "self", href: "http://h:8080/manager_workspace/api/account/A/metrics?offset=0&limit=50"))

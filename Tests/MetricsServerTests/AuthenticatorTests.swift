@@ -71,6 +71,12 @@ import Testing
         #expect(Authenticator.bearerToken(header) == "abc")
     }
 
+    @Test(arguments: [("Bearer a b", "a b"), ("bEaReR  é€x ", "é€x"), ("Bearer  \u{301}x", "\u{301}x"), (" Bearer t\u{0}", "t\u{0}")])
+    func theTokenIsEverythingBetweenTheSpacesByteForByte(header: String, token: String) {
+        #expect(Authenticator.bearerToken(header) == Substring(token))
+        #expect(Authenticator.bearerToken(header).map { Array($0.utf8) } == Array(token.utf8))
+    }
+
     @Test(arguments: ["Bearer\u{0}abc", "Bearerabc", "Bearer", "Bearer    ", "Basic abc", "Bearez abc", "Bea"])
     func anythingElseIsNotABearerToken(header: String) {
         #expect(Authenticator.bearerToken(header) == nil)

@@ -119,13 +119,12 @@ final class GRPCCall {
     private func dispatchUnary(_ bytes: [UInt8]) {
         let service = front.service
         let authorization = request.headers["authorization"]
-        let peer = request.callerAddress
         switch method {
         case .getMetrics:
             guard let req = decode(GetMetricsRequest.self, bytes, name: "GetMetricsRequest") else { return }
             do {
                 let call = try service.admitGetMetrics(
-                    req, front: .grpc, authorization: authorization, peer: peer,
+                    req, front: .grpc, authorization: authorization, peer: self.request.callerAddress,
                     scheme: request.scheme, authority: request.authority ?? "localhost")
                 admitted = call
                 if front.testHooks, let delay = request.headers["x-metricsd-test-delay-ms"].flatMap({ Int64($0) }), delay > 0 {
@@ -141,7 +140,7 @@ final class GRPCCall {
             guard let req = decode(PublishEventsRequest.self, bytes, name: "PublishEventsRequest") else { return }
             // Answered after the batch is durable, from the log's thread: hop back to the loop.
             let bound = self.bound
-            service.publishEvents(req, authorization: authorization, peer: peer) { result in
+            service.publishEvents(req, authorization: authorization, peer: request.callerAddress) { result in
                 bound.eventLoop.execute {
                     switch result {
                     case .success(let response): bound.value.finish(response)

@@ -14,7 +14,7 @@ struct GRPCFront: HTTPHandler {
     let testHooks: Bool
 
     func handle(_ request: HTTPRequestHead, body: HTTPRequestBody, responder: HTTPResponder) {
-        let path = request.path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        let path = request.pathAndQuery.path
         let contentType = request.headers["content-type"] ?? ""
         guard contentType.hasPrefix("application/grpc") else {
             // The one case where a non-200 status is right (GRPC.md). Answered once the upload

@@ -46,8 +46,11 @@ public struct Authenticator: Sendable {
         self.defaultLimits = defaultLimits
     }
 
-    public func authenticate(authorization: String?, account: String, peer: String) -> Result<Caller, Failure> {
-        guard enforced else { return .success(Caller(userId: peer, limits: defaultLimits)) }
+    /// `peer` is only evaluated under `--no-auth` (formatting the address costs on every call).
+    public func authenticate(
+        authorization: String?, account: String, peer: @autoclosure () -> String
+    ) -> Result<Caller, Failure> {
+        guard enforced else { return .success(Caller(userId: peer(), limits: defaultLimits)) }
         guard let authorization else {
             return .failure(.unauthenticated("missing authorization header (expected: Bearer TOKEN)"))
         }
@@ -66,19 +69,31 @@ public struct Authenticator: Sendable {
     /// The token of `Bearer TOKEN` (scheme case-insensitive, spaces around ignored). Compares
     /// bytes in place: this runs on every request, so it allocates nothing.
     static func bearerToken(_ header: String) -> Substring? {
-        let trimmed = header.drop { $0 == " " }
-        guard Self.hasBearerScheme(trimmed.utf8) else { return nil }
-        let token = trimmed.dropFirst(7).drop { $0 == " " }
-        let end = token.lastIndex { $0 != " " }
-        guard let end else { return nil }
-        return token[...end]
+        let utf8 = header.utf8
+        let space = UInt8(ascii: " ")
+        var start = utf8.startIndex
+        while start < utf8.endIndex && utf8[start] == space { utf8.formIndex(after: &start) }
+        guard Self.hasBearerScheme(utf8[start...]) else { return nil }
+        start = utf8.index(start, offsetBy: 7)
+        while start < utf8.endIndex && utf8[start] == space { utf8.formIndex(after: &start) }
+        var end = utf8.endIndex
+        while end > start && utf8[utf8.index(before: end)] == space { utf8.formIndex(before: &end) }
+        guard start < end else { return nil }
+        // Both ends sit next to an ASCII space or the string's ends: valid String indices.
+        return header[start..<end]
     }
 
     private static func hasBearerScheme(_ bytes: Substring.UTF8View) -> Bool {
-        let scheme = "bearer ".utf8
-        guard bytes.count > scheme.count else { return false }
-        // ASCII letters lower-cased by setting bit 5; the space must be a space.
-        return zip(bytes, scheme).allSatisfy { got, want in want == 0x20 ? got == 0x20 : got | 0x20 == want }
+        let scheme: StaticString = "bearer "
+        guard bytes.count > scheme.utf8CodeUnitCount else { return false }
+        var i = bytes.startIndex
+        for k in 0..<scheme.utf8CodeUnitCount {
+            let want = scheme.utf8Start[k], got = bytes[i]
+            // ASCII letters lower-cased by setting bit 5; the space must be a space.
+            guard want == 0x20 ? got == 0x20 : got | 0x20 == want else { return false }
+            bytes.formIndex(after: &i)
+        }
+        return true
     }
 
     static func constantTimeEqual(_ a: [UInt8], _ b: some Collection<UInt8>) -> Bool {

@@ -36,9 +36,7 @@ struct RESTGateway: HTTPHandler {
 
     func handle(_ request: HTTPRequestHead, body: HTTPRequestBody, responder: HTTPResponder) {
         let reply = Reply(responder: responder, started: .now())
-        let parts = request.path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        let path = parts.first ?? ""
-        let query = parts.count > 1 ? parts[1] : ""
+        let (path, query) = request.pathAndQuery
         guard let route = Self.route(path) else {
             body.discard { respond(reply, error: .notFound(path: String(path)), method: .other) }
             return

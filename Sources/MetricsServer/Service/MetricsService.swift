@@ -71,13 +71,13 @@ public final class MetricsService: Sendable {
     /// malformed request is told what is wrong even before its token is checked; the limiter
     /// decides last, before any work reaches the core.
     public func admitGetMetrics(
-        _ request: GetMetricsRequest, front: APIFront, authorization: String?, peer: String,
+        _ request: GetMetricsRequest, front: APIFront, authorization: String?, peer: @autoclosure () -> String,
         scheme: String, authority: String
     ) throws(ServiceFailure) -> Call {
         let now = clock()
         let query: MetricsQuery
         do { query = try request.validated(now: now, front: front) } catch { throw ServiceFailure(error) }
-        let caller = try authenticate(authorization, account: query.accountId, peer: peer)
+        let caller = try authenticate(authorization, account: query.accountId, peer: peer())
         let key = CallerKey(account: query.accountId, user: caller.userId)
         switch limiter.acquire(key, limits: caller.limits, now: now) {
         case .admitted:
@@ -265,8 +265,10 @@ public final class MetricsService: Sendable {
 
     public func prune() { registry.prune(now: clock()) }
 
-    private func authenticate(_ authorization: String?, account: String, peer: String) throws(ServiceFailure) -> Caller {
-        switch authenticator.authenticate(authorization: authorization, account: account, peer: peer) {
+    private func authenticate(
+        _ authorization: String?, account: String, peer: @autoclosure () -> String
+    ) throws(ServiceFailure) -> Caller {
+        switch authenticator.authenticate(authorization: authorization, account: account, peer: peer()) {
         case .success(let caller): return caller
         case .failure(.unauthenticated(let message)):
             throw ServiceFailure(APIError(code: .unauthenticated, message: message))
