@@ -21,8 +21,15 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
     private var unconsumed = 0
     private var readHeld = false
     private var headTimer: Scheduled<Void>?
+    /// When the connection started waiting for the next request head; nil while a request is
+    /// in progress.
+    private var headWaitStart: NIODeadline?
     private var lastResponseEnd: EventLoopFuture<Void>?
     private var flushScheduled = false
+    /// Between a `channelRead` and its `channelReadComplete`: responses written meanwhile are
+    /// flushed once, at `channelReadComplete`, instead of through a scheduled task.
+    private var inReadBatch = false
+    private var flushAtReadComplete = false
 
     init(settings: HTTP2Server.Configuration, handler: any HTTPHandler) {
         self.settings = settings
@@ -31,16 +38,32 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        self.armHeadTimer()
+        self.startWaitingForHead()
     }
 
-    private func armHeadTimer() {
+    /// Starts the `requestHeadTimeout` clock for the next request head. The timer is not
+    /// cancelled and re-armed per request (two heap operations on the loop's timer queue each
+    /// time): one timer stays armed, and when it fires it closes only if the connection has
+    /// been waiting for a head for the whole timeout, otherwise it re-arms for the remainder.
+    private func startWaitingForHead() {
+        let now = NIODeadline.now()
+        self.headWaitStart = now
+        if self.headTimer == nil {
+            self.armHeadTimer(deadline: now + self.settings.requestHeadTimeout)
+        }
+    }
+
+    private func armHeadTimer(deadline: NIODeadline) {
         guard let context = self.context else { return }
-        self.headTimer?.cancel()
-        self.headTimer = context.eventLoop.assumeIsolated().scheduleTask(in: self.settings.requestHeadTimeout) {
-            if self.current == nil {
+        self.headTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+            self.headTimer = nil
+            guard let start = self.headWaitStart, self.current == nil else { return }
+            let due = start + self.settings.requestHeadTimeout
+            if due <= .now() {
                 self.settings.logger?("HTTP/1.1 request head not complete in time; closing")
                 self.context?.close(promise: nil)
+            } else {
+                self.armHeadTimer(deadline: due)
             }
         }
     }
@@ -66,16 +89,17 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch self.unwrapInboundIn(data) {
         case .head(let head):
-            self.headTimer?.cancel()
-            self.headTimer = nil
+            self.inReadBatch = true
+            self.headWaitStart = nil
             var fields = HTTPFields()
+            fields.reserveCapacity(head.headers.count)
             for (name, value) in head.headers {
                 fields.add(name: name, value: value)
             }
             let request = HTTPRequestHead(
                 method: head.method.rawValue,
                 path: head.uri,
-                authority: head.headers.first(name: "host"),
+                authority: fields["host"],
                 scheme: "http",
                 headers: fields,
                 remoteAddress: context.channel.remoteAddress,
@@ -87,14 +111,14 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
             let body = HTTPRequestBody(eventLoop: context.eventLoop, flow: exchange, finished: false)
             exchange.body = body
             self.current = exchange
-            if let declared = head.headers.first(name: "content-length").flatMap(Int.init),
+            if let declared = fields["content-length"].flatMap(Int.init),
                 declared > self.settings.maxRequestBodySize
             {
                 // Refuse before the handler runs and before the client sends the body.
                 exchange.rejectOversizedBody(limit: self.settings.maxRequestBodySize)
                 return
             }
-            if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+            if let expect = fields["expect"], expect.lowercased() == "100-continue" {
                 // The client waits for this before sending the body; flow control still
                 // applies through our reads, so agreeing at once is safe.
                 context.writeAndFlush(
@@ -102,6 +126,7 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
             }
             self.handler.handle(request, body: body, responder: HTTPResponder(exchange, eventLoop: context.eventLoop))
         case .body(let chunk):
+            self.inReadBatch = true
             // After an early response the rest of the body is read and dropped (the connection
             // stays usable): holding reads would leave both sides waiting.
             guard let exchange = self.current, let body = exchange.body else { return }
@@ -114,6 +139,7 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
             self.unconsumed += chunk.readableBytes
             body.receive(chunk)
         case .end(let trailers):
+            self.inReadBatch = true
             guard let exchange = self.current else { return }
             exchange.requestEnded = true
             var fields: HTTPFields?
@@ -123,6 +149,15 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
             exchange.body?.finish(trailers: fields)
             if self.finishIfDone(exchange) { self.closeAfterResponse() }
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        self.inReadBatch = false
+        if self.flushAtReadComplete {
+            self.flushAtReadComplete = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
     }
 
     /// Parse errors (after NIO's error handler answered 400), invalid response headers, I/O
@@ -186,9 +221,14 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
         if flush { self.scheduleFlush(context) }
     }
 
-    /// One flush per event-loop tick instead of one per response: pipelined requests that
-    /// arrived in one read are answered with one writev, as the HTTP/2 side does.
+    /// One flush per read batch (or event-loop tick, for responses written outside a read)
+    /// instead of one per response: pipelined requests that arrived in one read are answered
+    /// with one writev, as the HTTP/2 side does.
     private func scheduleFlush(_ context: ChannelHandlerContext) {
+        if self.inReadBatch {
+            self.flushAtReadComplete = true
+            return
+        }
         guard !self.flushScheduled else { return }
         self.flushScheduled = true
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -199,7 +239,6 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// An exchange is over when both the request and the response ended.
     /// An exchange is over when both the request and the response ended. Returns true when
     /// the connection must close once the response is out (no keep-alive).
     @discardableResult
@@ -213,7 +252,7 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
             context.read()
         }
         if exchange.keepAlive {
-            self.armHeadTimer()
+            self.startWaitingForHead()
             return false
         }
         return true

@@ -139,6 +139,47 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    /// The head timer is not re-armed per request: it must still count from the end of the
+    /// previous exchange, not from when the connection (or the timer) started.
+    @Test func headTimeoutCountsFromTheEndOfThePreviousExchange() async throws {
+        try await withServer({ $0.requestHeadTimeout = .milliseconds(400) }, handler: TestRoutes(recorder: Recorder())) { _, port in
+            let fd = try NGHTTP2TestClient.connect(port: port)
+            defer { close(fd) }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            func ask(_ query: String) -> String {
+                let request = Array("GET /info?\(query) HTTP/1.1\r\nHost: a\r\n\r\n".utf8)
+                _ = send(fd, request, request.count, Int32(MSG_NOSIGNAL))
+                var text = ""
+                let deadline = Date().addingTimeInterval(3)
+                while Date() < deadline, !text.contains("/info?\(query) a http http1") {
+                    let n = recv(fd, &buffer, buffer.count, 0)
+                    if n > 0 {
+                        text += String(decoding: buffer[0..<n], as: UTF8.self)
+                    } else if n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) {
+                        break  // closed
+                    }
+                }
+                return text
+            }
+            #expect(ask("first").contains("/info?first a http http1"))
+            usleep(250_000)
+            #expect(ask("second").contains("/info?second a http http1"))
+            usleep(250_000)  // past the first timer's deadline, 250 ms into this wait
+            #expect(ask("third").contains("/info?third a http http1"), "closed while the timeout had not passed")
+            // Now a head that never completes: cut off one timeout after the third answer.
+            let start = Date()
+            let partial = Array("GET /info HTTP/1.1\r\n".utf8)
+            _ = send(fd, partial, partial.count, Int32(MSG_NOSIGNAL))
+            var closed = false
+            while Date().timeIntervalSince(start) < 3 {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) { closed = true; break }
+            }
+            #expect(closed)
+            #expect(Date().timeIntervalSince(start) < 2)
+        }
+    }
+
     @Test func gracefulShutdownLetsCurrentResponseFinishThenCloses() async throws {
         let recorder = Recorder()
         try await withServer(handler: TestRoutes(recorder: recorder)) { server, port in
