@@ -23,24 +23,31 @@ extension GetMetricsRequest {
 
     /// Sets `offset`, `limit` and `sort` from a raw query string (without `?`).
     public mutating func applyRESTQuery(_ query: Substring) throws(APIError) {
-        var seen: Set<String> = []
         var offsetText: String?
         var limitText: String?
         var sortText: String?
-        for part in query.split(separator: "&", omittingEmptySubsequences: true) {
-            let eq = part.firstIndex(of: "=")
-            let rawName = eq.map { part[..<$0] } ?? part
-            let rawValue = eq.map { part[part.index(after: $0)...] } ?? ""
+        // Split on bytes ('&' and '=' are ASCII, so every cut is a valid String index):
+        // Substring.split walks Characters, a visible cost on every REST call.
+        let utf8 = query.utf8
+        var start = utf8.startIndex
+        while start < utf8.endIndex {
+            let end = utf8[start...].firstIndex(of: UInt8(ascii: "&")) ?? utf8.endIndex
+            defer { start = end < utf8.endIndex ? utf8.index(after: end) : end }
+            guard start < end else { continue }  // empty part ("a&&b", a trailing "&")
+            let part = query[start..<end]
+            let eq = utf8[start..<end].firstIndex(of: UInt8(ascii: "="))
+            let rawName = eq.map { query[start..<$0] } ?? part
+            let rawValue = eq.map { query[utf8.index(after: $0)..<end] } ?? ""
             let name = try RESTQuery.percentDecode(rawName, parameter: "query string")
-            guard name == "offset" || name == "limit" || name == "sort" else { continue }
-            guard seen.insert(name).inserted else {
-                throw APIError.invalidArgument("\(name) is given more than once")
+            func take(_ slot: inout String?) throws(APIError) {
+                guard slot == nil else { throw APIError.invalidArgument("\(name) is given more than once") }
+                slot = try RESTQuery.percentDecode(rawValue, parameter: name)
             }
-            let value = try RESTQuery.percentDecode(rawValue, parameter: name)
             switch name {
-            case "offset": offsetText = value
-            case "limit": limitText = value
-            default: sortText = value
+            case "offset": try take(&offsetText)
+            case "limit": try take(&limitText)
+            case "sort": try take(&sortText)
+            default: continue  // unknown parameters are ignored
             }
         }
         offset = 0

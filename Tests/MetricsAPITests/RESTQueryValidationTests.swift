@@ -88,6 +88,16 @@ import Testing
         #expect(q.limit == 3)
     }
 
+    @Test func theQueryStringSplitsOnAmpersandsThenTheFirstEquals() throws {
+        var req = GetMetricsRequest()
+        try req.applyRESTQuery("é=1&li%6Dit=4&&sort=a=b&")
+        #expect(req.limit == 4 && req.sort == "a=b" && req.offset == 0)
+        try req.applyRESTQuery("&")
+        #expect(req.limit == 50 && req.sort == "")
+        expectRESTInvalid("offset", "offset must be an integer, got \"\"")  // no "=": the empty value
+        expectRESTInvalid("offset&offset=2", "offset is given more than once")
+    }
+
     @Test func invalidPathAccountIdIs400() {
         do {
             _ = try restQuery("", accountId: "bad id")

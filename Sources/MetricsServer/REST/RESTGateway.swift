@@ -23,11 +23,14 @@ struct RESTGateway: HTTPHandler {
         case "/openapi.yaml": return .openAPI
         default: break
         }
-        guard path.hasPrefix(accountPrefix) else { return nil }
-        let rest = path.dropFirst(accountPrefix.count)
-        guard let slash = rest.firstIndex(of: "/") else { return nil }
-        let account = String(rest[..<slash])
-        switch rest[slash...] {
+        // Byte-wise: Substring.hasPrefix and firstIndex(of:) compare Characters (grapheme
+        // breaking), which was ~7 % of a light REST call in the profile.
+        let utf8 = path.utf8
+        guard utf8.starts(with: accountPrefix.utf8) else { return nil }
+        let rest = utf8.index(utf8.startIndex, offsetBy: accountPrefix.utf8.count)
+        guard let slash = utf8[rest...].firstIndex(of: UInt8(ascii: "/")) else { return nil }
+        let account = String(path[rest..<slash])
+        switch path[slash...] {
         case "/metrics": return .metrics(account: account)
         case "/events": return .events(account: account)
         default: return nil
