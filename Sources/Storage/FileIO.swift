@@ -21,6 +21,15 @@ public protocol FileIO: Sendable {
     /// fsync of a directory, so a created or renamed entry survives a crash.
     func syncDirectory(_ path: String) throws(StorageError)
     func close(_ fd: Int32)
+    /// Deletes a file (snapshots and segments once a newer snapshot covers them).
+    func removeFile(_ path: String) throws(StorageError)
+}
+
+extension FileIO {
+    /// Layers that inject no fault on deletion (test wrappers) delete for real.
+    public func removeFile(_ path: String) throws(StorageError) {
+        guard unlink(path) == 0 else { throw .system(operation: "unlink", path: path, errno: errno) }
+    }
 }
 
 public struct PosixFileIO: FileIO {
