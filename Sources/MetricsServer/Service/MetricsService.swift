@@ -224,7 +224,7 @@ public final class MetricsService: Sendable {
     public struct SnapshotOptions: Sendable {
         /// A snapshot is started once this many log bytes were made durable since the last
         /// one (0 = never by size).
-        public var everyBytes = 256 << 20
+        public var everyBytes = 64 << 20
         /// …or once this long has passed since the last one and the log grew (0 = never by time).
         public var intervalMs: Int64 = 600_000
         /// Told what snapshots did (written, deleted, failed).
@@ -416,6 +416,9 @@ public final class MetricsService: Sendable {
     /// Retention (every minute); also starts a snapshot when `intervalMs` has passed and the
     /// log grew. The prune runs under the snapshot gate, so a snapshot's `lastPruneMs` is the
     /// last prune its state has seen.
+    /// A core query without validation, identity or limits (tools and benchmarks).
+    public func query(_ q: MetricsQuery) -> MetricsResult { registry.query(q, now: clock()) }
+
     public func prune() {
         let now = clock()
         let due = snapshots.withLock { c in
