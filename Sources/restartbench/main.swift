@@ -4,6 +4,12 @@ import MetricsAPI
 import MetricsCore
 import MetricsServer
 
+/// Printed at once, so progress shows when the output goes to a file.
+func say(_ line: String) {
+    print(line)
+    fflush(nil)
+}
+
 // The restart benchmark of issue #7 (docs/benchmarks.md, "Durability"; run by scripts/bench-restart).
 //
 //   restartbench build DIR [tailEvents]   the production preset (24 h, ~28 M events) ingested
@@ -43,7 +49,7 @@ func service() -> MetricsService {
 var options = MetricsService.SnapshotOptions()
 options.everyBytes = 0
 options.intervalMs = 0
-options.log = { print($0) }
+options.log = { say($0) }
 
 func checksum(_ svc: MetricsService) -> String {
     let q = MetricsQuery(accountId: "prod", fromMs: end - 86_400_000, toMs: end,
@@ -57,7 +63,7 @@ func checksum(_ svc: MetricsService) -> String {
 
 let args = CommandLine.arguments
 guard args.count >= 3 else {
-    print("usage: restartbench build|load DIR [tailEvents]")
+    say("usage: restartbench build|load DIR [tailEvents]")
     exit(2)
 }
 let dir = args[2]
@@ -65,12 +71,12 @@ switch args[1] {
 case "build":
     let tailEvents = args.count > 3 ? Int(args[3]) ?? 1_300_000 : 1_300_000
     let svc = service()
-    _ = try svc.openLog(directory: dir, snapshots: options) { print($0) }
+    _ = try svc.openLog(directory: dir, snapshots: options) { say($0) }
     var sim = Simulator(seed: 42, config: .production(startMs: start))
     var all: [Event] = []
     all.reserveCapacity(30_000_000)
     while let e = sim.next() { all.append(e) }
-    print("build: \(all.count) events generated")
+    say("build: \(all.count) events generated")
     let inFlight = DispatchSemaphore(value: 32)
     let t0 = wallSeconds()
     var sequence: Int64 = 0
@@ -82,7 +88,7 @@ case "build":
             for _ in 0..<32 { inFlight.signal() }
             let s0 = wallSeconds()
             let lsn = svc.snapshotNow()
-            print("build: snapshot at record \(lsn) after \(i) events (\(String(format: "%.1f", wallSeconds() - s0)) s)")
+            say("build: snapshot at record \(lsn) after \(i) events (\(String(format: "%.1f", wallSeconds() - s0)) s)")
             snapshotted = true
         }
         var r = PublishEventsRequest()
@@ -94,23 +100,24 @@ case "build":
         i += r.events.count
         inFlight.wait()
         svc.publishEvents(r, authorization: nil, peer: "bench") { result in
-            if case .failure(let f) = result { print("build: batch failed: \(f.error.message)"); exit(1) }
+            if case .failure(let f) = result { say("build: batch failed: \(f.error.message)"); exit(1) }
             inFlight.signal()
         }
     }
     for _ in 0..<32 { inFlight.wait() }
-    print("build: \(all.count) events in \(sequence) batches logged and applied in \(String(format: "%.1f", wallSeconds() - t0)) s; \(checksum(svc))")
-    print(svc.closeLog() ?? "")
+    for _ in 0..<32 { inFlight.signal() }  // (libdispatch traps on freeing a semaphore below its start value)
+    say("build: \(all.count) events in \(sequence) batches logged and applied in \(String(format: "%.1f", wallSeconds() - t0)) s; \(checksum(svc))")
+    say(svc.closeLog() ?? "")
 case "load":
     let w0 = wallSeconds(), c0 = cpuSeconds()
     let svc = service()
-    let report = try svc.openLog(directory: dir, snapshots: options) { print($0) }
+    let report = try svc.openLog(directory: dir, snapshots: options) { say($0) }
     let wall = wallSeconds() - w0, cpu = cpuSeconds() - c0
-    print(String(format: "load: ready in %.2f s wall, %.2f s CPU (process); replayed %d records; RSS %@, peak %@",
+    say(String(format: "load: ready in %.2f s wall, %.2f s CPU (process); replayed %d records; RSS %@, peak %@",
                  wall, cpu, report.records, status("VmRSS"), status("VmHWM")))
-    print("load: \(checksum(svc))")
+    say("load: \(checksum(svc))")
     svc.closeLog()
 default:
-    print("usage: restartbench build|load DIR [tailEvents]")
+    say("usage: restartbench build|load DIR [tailEvents]")
     exit(2)
 }
