@@ -94,18 +94,19 @@ public struct SnapshotStore: Sendable {
     /// The snapshot covering `lsn`, after checking its frame and CRC.
     public func read(lsn: UInt64) throws(StorageError) -> LoadedSnapshot {
         let p = path(lsn: lsn)
-        let bytes = try io.readFile(p)
-        try Self.check(bytes, lsn: lsn, path: p)
-        return LoadedSnapshot(lsn: lsn, path: p, file: bytes)
+        let file = try io.mapFile(p)
+        try Self.check(file.bytes, lsn: lsn, path: p)
+        return LoadedSnapshot(lsn: lsn, path: p, file: file)
     }
 
     /// Checks the frame of a whole snapshot file's bytes.
-    static func check(_ bytes: [UInt8], lsn: UInt64, path: String) throws(StorageError) {
+    static func check(_ raw: UnsafeRawBufferPointer, lsn: UInt64, path: String) throws(StorageError) {
         func bad(_ reason: String) -> StorageError { .badSnapshot(path: path, reason: reason) }
-        guard bytes.count >= headerSize + 4 else {
-            throw bad("\(bytes.count) bytes, shorter than the \(headerSize + 4)-byte frame")
+        guard raw.count >= headerSize + 4 else {
+            throw bad("\(raw.count) bytes, shorter than the \(headerSize + 4)-byte frame")
         }
-        let problem: StorageError? = bytes.withUnsafeBytes { raw in
+        let bytes = raw
+        let problem: StorageError? = {
             guard Array(raw[0..<8]) == magic else { return bad("not a snapshot file (bad magic)") }
             let version = raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian
             guard version == Self.version else { return bad("file format version \(version), this build reads \(Self.version)") }
@@ -121,7 +122,7 @@ public struct SnapshotStore: Sendable {
                 return bad("CRC mismatch (stored \(WALRecord.hex(stored)), computed \(WALRecord.hex(actual)))")
             }
             return nil
-        }
+        }()
         if let problem { throw problem }
     }
 
@@ -141,13 +142,13 @@ public struct SnapshotStore: Sendable {
 public struct LoadedSnapshot: Sendable {
     public let lsn: UInt64
     public let path: String
-    let file: [UInt8]
+    let file: MappedFile
 
     public var payloadCount: Int { file.count - SnapshotStore.headerSize - 4 }
 
     public func withPayload<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try file.withUnsafeBytes { raw in
-            try body(UnsafeRawBufferPointer(rebasing: raw[SnapshotStore.headerSize..<(raw.count - 4)]))
+        try withExtendedLifetime(file) {
+            try body(UnsafeRawBufferPointer(rebasing: file.bytes[SnapshotStore.headerSize..<(file.count - 4)]))
         }
     }
 }

@@ -53,7 +53,7 @@ struct Serve: AsyncParsableCommand {
     var shutdownGrace: String?
     @Option(help: "After SIGTERM, keep accepting this long while health says NOT_SERVING, so load balancers notice (env METRICSD_DRAIN_DELAY; default 0s).")
     var drainDelay: String?
-    @Option(help: "Write a snapshot of the state once this many bytes were logged since the last one; 0 = not by size (env METRICSD_SNAPSHOT_BYTES; default 67108864). docs/durability.md.")
+    @Option(help: "Write a snapshot of the state once this many bytes were logged since the last one; 0 = not by size (env METRICSD_SNAPSHOT_BYTES; default 33554432). docs/durability.md.")
     var snapshotBytes: Int?
     @Option(help: "…or once this long has passed and the log grew, e.g. 10m; 0 = not by time (env METRICSD_SNAPSHOT_INTERVAL; default 10m).")
     var snapshotInterval: String?

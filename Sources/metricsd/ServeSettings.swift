@@ -18,7 +18,7 @@ struct ServeSettings: Equatable {
     var logRequests = false
     var shutdownGraceMs = 10_000
     var drainDelayMs = 0
-    var snapshotBytes = 64 << 20
+    var snapshotBytes = 32 << 20
     var snapshotIntervalMs = 600_000
     var walSegmentBytes = 64 << 20
 

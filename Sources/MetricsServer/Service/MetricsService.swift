@@ -224,7 +224,7 @@ public final class MetricsService: Sendable {
     public struct SnapshotOptions: Sendable {
         /// A snapshot is started once this many log bytes were made durable since the last
         /// one (0 = never by size).
-        public var everyBytes = 64 << 20
+        public var everyBytes = 32 << 20
         /// …or once this long has passed since the last one and the log grew (0 = never by time).
         public var intervalMs: Int64 = 600_000
         /// Told what snapshots did (written, deleted, failed).
