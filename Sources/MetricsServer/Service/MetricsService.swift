@@ -320,7 +320,8 @@ public final class MetricsService: Sendable {
                 return snapshot
             } catch {
                 let next = i > 0 ? "trying the older \(SnapshotStore.name(lsn: lsns[i - 1]))" : "replaying the whole log"
-                log("snapshot: \(store.path(lsn: lsn)) is unusable: \(error); \(next)")
+                let why = if case StorageError.badSnapshot(_, let reason) = error { reason } else { "\(error)" }
+                log("snapshot: \(store.path(lsn: lsn)) is unusable: \(why); \(next)")
             }
         }
         return nil
