@@ -70,6 +70,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // The restart benchmark (docs/benchmarks.md "Durability"): scripts/bench-restart.
+        .executableTarget(name: "restartbench", dependencies: ["MetricsServer", "MetricsAPI", "MetricsCore"]),
         .executableTarget(
             name: "h2bench",
             dependencies: [

@@ -25,6 +25,8 @@ public final class MetricsServerApp: Service, Sendable {
         public var dataDirectory: String?
         /// Truncate the log at damage in its middle instead of refusing to start.
         public var repairLog = false
+        /// When snapshots of the state are written (docs/durability.md).
+        public var snapshots = MetricsService.SnapshotOptions()
         /// After health turns NOT_SERVING, keep accepting this long so load balancers notice.
         public var drainDelay: TimeAmount = .zero
         /// In-flight requests get this long to finish after GOAWAY; then connections are closed.
@@ -83,7 +85,11 @@ public final class MetricsServerApp: Service, Sendable {
     public func start() async throws -> SocketAddress {
         // Recovery before binding, so no request sees a half-replayed core.
         if let directory = configuration.dataDirectory {
-            _ = try service.openLog(directory: directory, repair: configuration.repairLog) { logger.info("\($0)") }
+            var snapshots = configuration.snapshots
+            snapshots.log = { [logger] in logger.info("\($0)") }
+            _ = try service.openLog(directory: directory, repair: configuration.repairLog, snapshots: snapshots) {
+                logger.info("\($0)")
+            }
         } else {
             logger.info("recovery: no data dir, starting empty (in memory only)", metadata: ["replayed_events": "0"])
         }

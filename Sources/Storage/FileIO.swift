@@ -21,6 +21,49 @@ public protocol FileIO: Sendable {
     /// fsync of a directory, so a created or renamed entry survives a crash.
     func syncDirectory(_ path: String) throws(StorageError)
     func close(_ fd: Int32)
+    /// Deletes a file (snapshots and segments once a newer snapshot covers them).
+    func removeFile(_ path: String) throws(StorageError)
+}
+
+extension FileIO {
+    /// Layers that inject no fault on deletion (test wrappers) delete for real.
+    public func removeFile(_ path: String) throws(StorageError) {
+        guard unlink(path) == 0 else { throw .system(operation: "unlink", path: path, errno: errno) }
+    }
+
+    /// A whole file mapped read-only (snapshots: no zero-fill and copy of a gigabyte, and the
+    /// pages stay the page cache's instead of anonymous memory).
+    public func mapFile(_ path: String) throws(StorageError) -> MappedFile {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .system(operation: "open", path: path, errno: errno) }
+        defer { Glibc.close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw .system(operation: "fstat", path: path, errno: errno) }
+        let size = Int(st.st_size)
+        if size == 0 { return MappedFile(base: nil, count: 0) }
+        guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
+            throw .system(operation: "mmap", path: path, errno: errno)
+        }
+        _ = madvise(p, size, MADV_SEQUENTIAL)
+        return MappedFile(base: UnsafeRawPointer(p), count: size)
+    }
+}
+
+/// A read-only mapping, unmapped when the last reference goes.
+public final class MappedFile: @unchecked Sendable {
+    let base: UnsafeRawPointer?
+    public let count: Int
+
+    init(base: UnsafeRawPointer?, count: Int) {
+        self.base = base
+        self.count = count
+    }
+
+    deinit {
+        if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
+    }
+
+    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 }
 
 public struct PosixFileIO: FileIO {

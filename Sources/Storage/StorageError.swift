@@ -13,6 +13,10 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case corrupt(path: String, offset: Int, reason: String)
     /// The log was closed; nothing more is appended.
     case closed
+    /// A snapshot file that cannot be used (short, bad magic or version, CRC mismatch).
+    case badSnapshot(path: String, reason: String)
+    /// Records the recovery needs are not in the log (segments deleted or lost).
+    case missingRecords(String)
 
     public var description: String {
         switch self {
@@ -23,6 +27,10 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
                 + "start with --repair to truncate the log there (records from that point on are lost)"
         case .closed:
             "the write-ahead log is closed"
+        case .badSnapshot(let path, let reason):
+            "snapshot \(path) is unusable: \(reason)"
+        case .missingRecords(let what):
+            what
         }
     }
 

@@ -8,6 +8,10 @@ public struct RecoveryReport: Sendable, Equatable {
     public var truncatedBytes = 0
     /// Segments set aside (renamed `*.discarded`) by `repair`.
     public var discardedSegments: [String] = []
+    /// Segments not read because a snapshot covers all their records.
+    public var coveredSegments = 0
+    /// Records read but not replayed because the snapshot covers them.
+    public var coveredRecords = 0
     /// Where the writer continues: the last segment and its valid length.
     var lastSegment: (name: String, firstLSN: UInt64, length: Int)?
 
@@ -19,10 +23,15 @@ public struct RecoveryReport: Sendable, Equatable {
 
 /// Reads every segment in order, checks each record, hands the payloads to `replay`, and
 /// cuts a torn tail. Damage that is not at the tail stops here unless `repair` is set.
+///
+/// With a snapshot covering records up to `after`, segments whose records all lie at or below
+/// it are not read, records at or below it are checked but not replayed, and the first
+/// remaining segment must start at or below `after + 1` (else records are missing).
 struct WALRecovery {
     let directory: String
     let io: any FileIO
     let repair: Bool
+    var after: UInt64 = 0
 
     func run(log: (String) -> Void, _ replay: (UInt64, UnsafeRawBufferPointer) throws -> Void) throws -> RecoveryReport {
         try io.makeDirectory(directory)
@@ -32,9 +41,25 @@ struct WALRecovery {
         var report = RecoveryReport()
         report.segments = segments.count
         var expected = segments.first?.first ?? 1
+        if let first = segments.first, first.first > after + 1 {
+            let missing = StorageError.missingRecords(
+                (after == 0
+                    ? "no usable snapshot, and the write-ahead log starts at record \(first.first) "
+                        + "(\(directory)/\(first.name)): records 1...\(first.first - 1) were deleted once a snapshot covered them"
+                    : "the snapshot covers records up to \(after), but the write-ahead log starts at record "
+                        + "\(first.first) (\(directory)/\(first.name)): records \(after + 1)...\(first.first - 1) are missing")
+                    + "; start with --repair to recover from what is left (the missing records are lost)")
+            guard repair else { throw missing }
+            log("wal: repair: \(missing)")
+        }
         for (index, segment) in segments.enumerated() {
             let path = directory + "/" + segment.name
             let isLast = index == segments.count - 1
+            if !isLast && segments[index + 1].first <= after + 1 && segment.first == expected {
+                report.coveredSegments += 1
+                expected = segments[index + 1].first
+                continue
+            }
             if segment.first != expected {
                 let damage = StorageError.corrupt(
                     path: path, offset: 0, reason: "segment starts at record \(segment.first), expected \(expected)")
@@ -49,8 +74,12 @@ struct WALRecovery {
                 while offset < raw.count {
                     switch WALRecord.parse(raw, at: offset, expected: expected) {
                     case .record(let lsn, let payload):
-                        try replay(lsn, UnsafeRawBufferPointer(rebasing: raw[payload]))
-                        report.records += 1
+                        if lsn > after {
+                            try replay(lsn, UnsafeRawBufferPointer(rebasing: raw[payload]))
+                            report.records += 1
+                        } else {
+                            report.coveredRecords += 1
+                        }
                         expected = lsn + 1
                         offset = payload.upperBound
                     case .invalid(let reason):

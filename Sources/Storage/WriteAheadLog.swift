@@ -56,14 +56,25 @@ public final class WriteAheadLog: Sendable {
     private let syncs = Atomic<Int>(0)
     private let appended = Atomic<Int>(0)
 
-    /// Opens (creating if needed) the log in `directory`, replays every intact record through
-    /// `replay` in log order, cuts a torn tail, and is then ready for appends.
+    /// Opens (creating if needed) the log in `directory`, replays every intact record above
+    /// `after` (the LSN a loaded snapshot covers; 0 = none) through `replay` in log order, cuts
+    /// a torn tail, and is then ready for appends. Segments wholly covered by `after` may be
+    /// gone already; the first remaining one must start at or below `after + 1`.
     public static func open(
         directory: String, options: Options = Options(), io: any FileIO = PosixFileIO(),
-        log: (String) -> Void = { _ in },
+        after: UInt64 = 0, log: (String) -> Void = { _ in },
         replay: (_ lsn: UInt64, _ payload: UnsafeRawBufferPointer) throws -> Void
     ) throws -> (WriteAheadLog, RecoveryReport) {
-        let report = try WALRecovery(directory: directory, io: io, repair: options.repair).run(log: log, replay)
+        var recovery = WALRecovery(directory: directory, io: io, repair: options.repair)
+        recovery.after = after
+        var report = try recovery.run(log: log, replay)
+        if report.nextLSN <= after {
+            // The snapshot holds records the log no longer has (its tail was lost): continue
+            // numbering after the snapshot, in a new segment.
+            log("wal: the log ends at record \(report.nextLSN - 1), below the snapshot's \(after); continuing at \(after + 1)")
+            report.nextLSN = after + 1
+            report.lastSegment = nil
+        }
         let wal = WriteAheadLog(directory: directory, options: options, io: io, nextLSN: report.nextLSN)
         if let last = report.lastSegment {
             wal.writer.path = directory + "/" + last.name
@@ -183,6 +194,23 @@ public final class WriteAheadLog: Sendable {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// Deletes the segments all of whose records are at or below `lsn` (a durable snapshot
+    /// covers them). The segment being written is never among them: a segment counts as covered
+    /// only when the next one starts at or below `lsn + 1`. Returns the names deleted.
+    @discardableResult
+    public func deleteSegments(coveredThrough lsn: UInt64) throws(StorageError) -> [String] {
+        let segments = try io.listDirectory(directory)
+            .compactMap { name in SegmentName.firstLSN(name).map { (name: name, first: $0) } }
+            .sorted { $0.first < $1.first }
+        var deleted: [String] = []
+        for i in segments.indices.dropLast() where segments[i + 1].first <= lsn + 1 {
+            try io.removeFile(directory + "/" + segments[i].name)
+            deleted.append(segments[i].name)
+        }
+        if !deleted.isEmpty { try io.syncDirectory(directory) }
+        return deleted
     }
 
     /// Closes the current segment (already synced) and creates the next, named by its first LSN.

@@ -53,6 +53,12 @@ struct Serve: AsyncParsableCommand {
     var shutdownGrace: String?
     @Option(help: "After SIGTERM, keep accepting this long while health says NOT_SERVING, so load balancers notice (env METRICSD_DRAIN_DELAY; default 0s).")
     var drainDelay: String?
+    @Option(help: "Write a snapshot of the state once this many bytes were logged since the last one; 0 = not by size (env METRICSD_SNAPSHOT_BYTES; default 33554432). docs/durability.md.")
+    var snapshotBytes: Int?
+    @Option(help: "…or once this long has passed and the log grew, e.g. 10m; 0 = not by time (env METRICSD_SNAPSHOT_INTERVAL; default 10m).")
+    var snapshotInterval: String?
+    @Option(help: "Start a new write-ahead log segment at this size; covered segments are deleted after snapshots (env METRICSD_WAL_SEGMENT_BYTES; default 67108864).")
+    var walSegmentBytes: Int?
     @Flag(help: .hidden) var testHooks = false
 
     /// Defaults, then the config file, then the environment, then flags.
@@ -68,6 +74,8 @@ struct Serve: AsyncParsableCommand {
                 (.threads, threads.map(String.init)), (.logLevel, logLevel), (.logFormat, logFormat),
                 (.logRequests, logRequests ? "true" : nil),
                 (.shutdownGrace, shutdownGrace), (.drainDelay, drainDelay),
+                (.snapshotBytes, snapshotBytes.map(String.init)), (.snapshotInterval, snapshotInterval),
+                (.walSegmentBytes, walSegmentBytes.map(String.init)),
             ]
             for case let (key, value?) in flags { try settings.set(key, value, origin: "--\(key.rawValue)") }
         } catch {
@@ -101,6 +109,9 @@ struct Serve: AsyncParsableCommand {
         if let threads = settings.threads { config.eventLoopThreads = threads }
         config.dataDirectory = settings.dataDir
         config.repairLog = repair
+        config.snapshots.everyBytes = settings.snapshotBytes
+        config.snapshots.intervalMs = Int64(settings.snapshotIntervalMs)
+        config.snapshots.segmentBytes = settings.walSegmentBytes
         var entries: [TokensFile.Entry] = []
         if let tokens = settings.tokens {
             guard let data = FileManager.default.contents(atPath: tokens) else {

@@ -18,6 +18,9 @@ struct ServeSettings: Equatable {
     var logRequests = false
     var shutdownGraceMs = 10_000
     var drainDelayMs = 0
+    var snapshotBytes = 32 << 20
+    var snapshotIntervalMs = 600_000
+    var walSegmentBytes = 64 << 20
 
     /// One setting: its config key (= flag name without dashes) and what it takes.
     enum Key: String, CaseIterable {
@@ -25,6 +28,7 @@ struct ServeSettings: Equatable {
         case maxConcurrent = "max-concurrent", maxPerMinute = "max-per-minute", threads
         case logLevel = "log-level", logFormat = "log-format", logRequests = "log-requests"
         case shutdownGrace = "shutdown-grace", drainDelay = "drain-delay"
+        case snapshotBytes = "snapshot-bytes", snapshotInterval = "snapshot-interval", walSegmentBytes = "wal-segment-bytes"
 
         var environmentName: String { "METRICSD_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
     }
@@ -81,6 +85,9 @@ struct ServeSettings: Equatable {
         case .logRequests: logRequests = try bool()
         case .shutdownGrace: shutdownGraceMs = try milliseconds()
         case .drainDelay: drainDelayMs = try milliseconds()
+        case .snapshotBytes: snapshotBytes = try int(0...(1 << 40))
+        case .snapshotInterval: snapshotIntervalMs = try milliseconds()
+        case .walSegmentBytes: walSegmentBytes = try int(4096...(1 << 32))
         }
     }
 

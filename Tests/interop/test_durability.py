@@ -170,3 +170,66 @@ def test_full_disk_is_unavailable_then_recovers(workdir):
         assert server.stop() == 0
     finally:
         subprocess.call(["umount", "-l", mnt])
+
+
+def _snapshots(data_dir):
+    return sorted(glob.glob(os.path.join(data_dir, "*.snapshot")))
+
+
+def _wait_for(predicate, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_snapshots_bound_recovery_and_delete_covered_segments(workdir):
+    """Tiny snapshot and segment sizes: snapshots are written in the background while
+    producers send, covered segments are deleted, and after SIGKILL the restart loads the
+    newest snapshot, replays only the tail and counts every acknowledged batch exactly once."""
+    args = ["--snapshot-bytes", "20000", "--wal-segment-bytes", "8192"]
+    server = new_server(workdir, extra_args=args).start()
+    t0, _, producers = publish_sequentially(server, 30)
+    assert _wait_for(lambda: len(_snapshots(server.data_dir)) == 2), server.log()[-3000:]
+    assert "snapshot: wrote " in server.log()
+    assert _wait_for(lambda: "covered segments" in server.log()), server.log()[-3000:]
+    segments = _segments(server.data_dir)
+    assert segments and not segments[0].endswith("00000000000000000001.wal"), segments
+    server.kill()
+    server.start()
+    log = server.log()
+    newest = _snapshots(server.data_dir)[-1]
+    assert f"snapshot: loaded {newest}" in log, log[-3000:]
+    last_recovery = [line for line in log.splitlines() if "recovery: snapshot " in line][-1]
+    replayed = int(last_recovery.split("replayed ")[1].split(" ")[0])
+    assert replayed < 60, last_recovery  # only the tail after the snapshot, not all 60 records
+    rest = RestClient(server.port, TOKEN, ACCOUNT)
+    assert rest.closed_conversations(t0 - 60_000) == 2 * 30 * PER_BATCH
+    for p in producers:
+        p.client = RestClient(server.port, TOKEN, ACCOUNT) if p.name_.startswith("rest") else GrpcClient(
+            server.port, TOKEN, ACCOUNT)
+        # A batch long covered by the snapshot (its record deleted with its segment) is a duplicate.
+        assert p.client.publish(p.name_, 1, batch_events(p.name_, 1, PER_BATCH, t0 + 1))["duplicate"]
+        assert p.client.publish(p.name_, 30, batch_events(p.name_, 30, PER_BATCH, t0 + 30))["duplicate"]
+    assert server.stop() == 0
+
+
+def test_damaged_newest_snapshot_falls_back_to_the_older(workdir):
+    args = ["--snapshot-bytes", "20000", "--wal-segment-bytes", "8192"]
+    server = new_server(workdir, extra_args=args).start()
+    t0, _, _ = publish_sequentially(server, 30)
+    assert _wait_for(lambda: len(_snapshots(server.data_dir)) == 2), server.log()[-3000:]
+    assert server.stop() == 0
+    newest = _snapshots(server.data_dir)[-1]
+    with open(newest, "r+b") as f:
+        f.seek(os.path.getsize(newest) // 2)
+        b = f.read(1)
+        f.seek(-1, os.SEEK_CUR)
+        f.write(bytes([b[0] ^ 0x10]))
+    server.start()
+    log = server.log()
+    assert f"snapshot: {newest} is unusable" in log and "CRC mismatch" in log and "trying the older" in log, log[-3000:]
+    assert RestClient(server.port, TOKEN, ACCOUNT).closed_conversations(t0 - 60_000) == 2 * 30 * PER_BATCH
+    assert server.stop() == 0

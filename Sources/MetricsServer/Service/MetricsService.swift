@@ -1,6 +1,7 @@
 public import MetricsAPI
 public import MetricsCore
 public import RateLimiting
+import Dispatch
 public import Storage
 import Synchronization
 
@@ -21,6 +22,11 @@ public struct ServiceFailure: Error, Sendable, Equatable {
 public final class MetricsService: Sendable {
     let registry = AccountRegistry()
     private let wal = Mutex<WriteAheadLog?>(nil)
+    /// What snapshots need to know, and the gate that makes a capture consistent: every
+    /// logged batch is applied (and `appliedLSN` advanced) while holding it, so a capture made
+    /// under it sees exactly the records up to `appliedLSN`.
+    private let snapshots = Mutex(SnapshotControl())
+    private let snapshotQueue = DispatchQueue(label: "metricsd.snapshot", qos: .utility)
     public let limiter: SharedRateLimiter
     public let authenticator: Authenticator
     public let stats: ServerStats
@@ -151,20 +157,27 @@ public final class MetricsService: Sendable {
             }
             state.loggedSequence[producer] = batch.sequence
             log.append(payload) { [self] result in
-                let (reply, waiting) = registry.write(account: batch.accountId) { state in
-                    let reply: Result<PublishEventsResponse, ServiceFailure>
-                    switch result {
-                    case .success:
-                        reply = .success(Self.apply(batch, now: now, to: &state))
-                    case .failure(let error):
-                        state.loggedSequence[producer] = state.lastSequence[producer]
-                        reply = .failure(ServiceFailure(APIError(
-                            code: .unavailable,
-                            message: "cannot make the batch durable in data dir \(log.directory): \(error); "
-                                + "it was not applied, retry with the same producerId and sequence")))
+                let (reply, waiting, snapshotDue) = snapshots.withLock { control in
+                    let (reply, waiting) = registry.write(account: batch.accountId) { state in
+                        let reply: Result<PublishEventsResponse, ServiceFailure>
+                        switch result {
+                        case .success:
+                            reply = .success(Self.apply(batch, now: now, to: &state))
+                        case .failure(let error):
+                            state.loggedSequence[producer] = state.lastSequence[producer]
+                            reply = .failure(ServiceFailure(APIError(
+                                code: .unavailable,
+                                message: "cannot make the batch durable in data dir \(log.directory): \(error); "
+                                    + "it was not applied, retry with the same producerId and sequence")))
+                        }
+                        return (reply, state.waitingForLog.removeValue(forKey: producer) ?? [])
                     }
-                    return (reply, state.waitingForLog.removeValue(forKey: producer) ?? [])
+                    guard case .success(let lsn) = result else { return (reply, waiting, false) }
+                    control.appliedLSN = lsn
+                    control.bytesSinceSnapshot += payload.count
+                    return (reply, waiting, control.dueBySize)
                 }
+                if snapshotDue { startSnapshot() }
                 completion(reply.map { recorded($0) })
                 for retry in waiting { retry() }
             }
@@ -207,20 +220,48 @@ public final class MetricsService: Sendable {
         return response
     }
 
-    /// Opens the write-ahead log in `directory` and replays it into the (still empty) core.
-    /// Call once, before the fronts serve.
+    /// When snapshots are written and how many are kept (docs/durability.md, "Snapshots").
+    public struct SnapshotOptions: Sendable {
+        /// A snapshot is started once this many log bytes were made durable since the last
+        /// one (0 = never by size).
+        public var everyBytes = 32 << 20
+        /// …or once this long has passed since the last one and the log grew (0 = never by time).
+        public var intervalMs: Int64 = 600_000
+        /// Told what snapshots did (written, deleted, failed).
+        public var log: @Sendable (String) -> Void = { _ in }
+        /// Size at which the log starts a new segment (segments are what snapshots delete).
+        public var segmentBytes = 64 << 20
+        public init() {}
+    }
+
+    /// Snapshots kept: the newest and one before it, so a damaged newest one still leaves a
+    /// snapshot whose tail is in the log (segments are deleted only up to the older one).
+    static let snapshotsKept = 2
+
+    /// Opens the write-ahead log in `directory` and recovers the (still empty) core: the
+    /// newest intact snapshot, then the log records after it. Call once, before the fronts serve.
     public func openLog(
-        directory: String, repair: Bool = false, io: any FileIO = PosixFileIO(), log: (String) -> Void
+        directory: String, repair: Bool = false, snapshots options: SnapshotOptions = SnapshotOptions(),
+        io: any FileIO = PosixFileIO(), log: (String) -> Void
     ) throws -> RecoveryReport {
-        var options = WriteAheadLog.Options()
-        options.repair = repair
-        options.onSync = { [stats] in stats.recordWALFsync($0) }
+        var walOptions = WriteAheadLog.Options()
+        walOptions.repair = repair
+        walOptions.segmentBytes = options.segmentBytes
+        walOptions.onSync = { [stats] in stats.recordWALFsync($0) }
+        try io.makeDirectory(directory)
+        let store = SnapshotStore(directory: directory, io: io)
+        for name in try store.removeTemporaries() { log("snapshot: removed \(directory)/\(name), left by an interrupted write") }
+        let loaded = loadNewestSnapshot(store, log: log)
         var events = 0
-        var lastPrune = Int64.min
-        let (wal, report) = try WriteAheadLog.open(directory: directory, options: options, io: io, log: log) { lsn, payload in
+        var tailBytes = 0
+        var lastPrune = loaded?.lastPruneMs ?? .min
+        let (wal, report) = try WriteAheadLog.open(
+            directory: directory, options: walOptions, io: io, after: loaded?.lsn ?? 0, log: log
+        ) { lsn, payload in
             let record = try IngestRecord(payload)
             // Live, retention runs every minute and forgets conversations closed over 24 h ago
-            // (an id may then be opened again); replay prunes on the same cadence of record time.
+            // (an id may then be opened again); replay prunes on the same cadence of record time,
+            // continuing from the snapshot's last prune.
             if record.now >= lastPrune &+ 60_000 {
                 if lastPrune != .min { registry.prune(now: record.now) }
                 lastPrune = record.now
@@ -230,15 +271,122 @@ public final class MetricsService: Sendable {
                 throw APIError(code: .dataLoss, message: "log record \(lsn) no longer validates: \(error)")
             }
             events += batch.entries.count
+            tailBytes += payload.count
             registry.write(account: batch.accountId) { state in
                 _ = Self.apply(batch, now: record.now, to: &state)
                 state.loggedSequence[batch.producerId] = state.lastSequence[batch.producerId]
             }
         }
         self.wal.withLock { $0 = wal }
-        log("recovery: replayed \(report.records) records (\(events) events) from \(report.segments) segments in \(directory)"
+        snapshots.withLock { c in
+            c.store = store
+            c.options = options
+            c.appliedLSN = report.nextLSN - 1
+            c.snapshotLSN = loaded?.lsn ?? 0
+            c.lastSnapshotMs = clock()
+            c.bytesSinceSnapshot = tailBytes
+            c.lastPruneMs = lastPrune
+        }
+        let from = loaded.map { "snapshot \(SnapshotStore.name(lsn: $0.lsn)) + " } ?? ""
+        log("recovery: \(from)replayed \(report.records) records (\(events) events) from \(report.segments) segments in \(directory)"
+            + (report.coveredSegments > 0 ? " (\(report.coveredSegments) covered by the snapshot, not read)" : "")
             + (report.truncatedBytes > 0 ? ", truncated \(report.truncatedBytes) bytes" : ""))
         return report
+    }
+
+    /// Loads the newest snapshot that is intact into the registry; an unusable one is logged
+    /// and the next older tried; nil when none is left (the whole log is replayed).
+    private func loadNewestSnapshot(_ store: SnapshotStore, log: (String) -> Void) -> ServiceSnapshot? {
+        let lsns: [UInt64]
+        do { lsns = try store.list() } catch {
+            log("snapshot: cannot list \(store.directory) (\(error)); replaying the whole log")
+            return nil
+        }
+        for (i, lsn) in lsns.enumerated().reversed() {
+            let began = ContinuousClock.now
+            do {
+                let file = try store.read(lsn: lsn)
+                let snapshot = try file.withPayload { try ServiceSnapshot.decode($0, lsn: lsn) }
+                for account in snapshot.accounts {
+                    registry.write(account: account.id) { state in
+                        state.metrics = account.metrics
+                        state.lastSequence = account.lastSequence
+                        state.loggedSequence = account.lastSequence
+                    }
+                }
+                let ms = (ContinuousClock.now - began).components
+                log("snapshot: loaded \(file.path) (records up to \(lsn), \(snapshot.accounts.count) accounts, "
+                    + "\(file.payloadCount) bytes) in \(ms.seconds * 1000 + ms.attoseconds / 1_000_000_000_000_000) ms")
+                return snapshot
+            } catch {
+                let next = i > 0 ? "trying the older \(SnapshotStore.name(lsn: lsns[i - 1]))" : "replaying the whole log"
+                let why = if case StorageError.badSnapshot(_, let reason) = error { reason } else { "\(error)" }
+                log("snapshot: \(store.path(lsn: lsn)) is unusable: \(why); \(next)")
+            }
+        }
+        return nil
+    }
+
+    /// Captures every logged account's state at one LSN (copies under the gate: values are
+    /// copy-on-write, so this is cheap) and writes it on the snapshot queue, then deletes what
+    /// it makes redundant. At most one runs at a time.
+    private func startSnapshot() {
+        let capture: (ServiceSnapshot, SnapshotStore, SnapshotOptions)? = snapshots.withLock { c in
+            guard let store = c.store, !c.inProgress, c.appliedLSN > c.snapshotLSN else { return nil }
+            c.inProgress = true
+            var accounts: [ServiceSnapshot.Account] = []
+            for id in registry.accountIds.sorted() where !c.localAccounts.contains(id) {
+                if let account = registry.read(account: id, { state in
+                    ServiceSnapshot.Account(id: id, lastSequence: state.lastSequence, metrics: state.metrics)
+                }) {
+                    accounts.append(account)
+                }
+            }
+            c.bytesSinceSnapshot = 0
+            c.lastSnapshotMs = clock()
+            return (ServiceSnapshot(lsn: c.appliedLSN, lastPruneMs: c.lastPruneMs, accounts: accounts), store, c.options)
+        }
+        guard let (snapshot, store, options) = capture else { return }
+        snapshotQueue.async { [self] in
+            let began = ContinuousClock.now
+            var written = false
+            do {
+                let size = try store.write(lsn: snapshot.lsn, chunks: snapshot.encode())
+                written = true
+                let d = (ContinuousClock.now - began).components
+                options.log("snapshot: wrote \(store.path(lsn: snapshot.lsn)) (records up to \(snapshot.lsn), \(size) bytes) in "
+                    + "\(d.seconds * 1000 + d.attoseconds / 1_000_000_000_000_000) ms")
+                let removed = try store.prune(keep: Self.snapshotsKept)
+                // Segments only up to the oldest snapshot kept: if the newest turns out damaged,
+                // the older one still has its whole tail in the log.
+                let kept = try store.list()
+                var deleted: [String] = []
+                if kept.count >= Self.snapshotsKept, let log = wal.withLock({ $0 }) {
+                    deleted = try log.deleteSegments(coveredThrough: kept[kept.count - Self.snapshotsKept])
+                }
+                if !removed.isEmpty || !deleted.isEmpty {
+                    options.log("snapshot: deleted \(removed.count) older snapshots and \(deleted.count) covered segments"
+                        + (deleted.isEmpty ? "" : " (\(deleted.joined(separator: ", ")))"))
+                }
+            } catch {
+                options.log("snapshot: " + (written ? "cleanup after \(store.path(lsn: snapshot.lsn)) failed: " : "writing \(store.path(lsn: snapshot.lsn)) failed: ")
+                    + "\(error); the log is kept whole and the next snapshot tries again")
+            }
+            snapshots.withLock { c in
+                c.inProgress = false
+                if written { c.snapshotLSN = max(c.snapshotLSN, snapshot.lsn) }
+            }
+        }
+    }
+
+    /// Writes a snapshot now (if the log grew since the last one) and waits for it; for tests
+    /// and the restart benchmark. Returns the LSN covered by the newest snapshot afterwards.
+    @discardableResult
+    public func snapshotNow() -> UInt64 {
+        snapshotQueue.sync {}
+        startSnapshot()
+        snapshotQueue.sync {}
+        return snapshots.withLock { $0.snapshotLSN }
     }
 
     /// Waits for pending appends and closes the log (shutdown, after the fronts drained).
@@ -247,12 +395,15 @@ public final class MetricsService: Sendable {
     public func closeLog() -> String? {
         guard let log = wal.withLock({ $0 }) else { return nil }
         log.close()
+        snapshotQueue.sync {}  // a snapshot being written is finished, not left as a .tmp
         return "wal: closed; \(log.appendedCount) records made durable with \(log.syncCount) fsyncs since start"
     }
 
     /// Applies events without a producer (the demo simulator feeding its own account).
     public func applyLocal(_ events: some Sequence<Event>, account: String) -> (applied: Int, rejected: Int) {
         let now = clock()
+        // Not logged, so not snapshotted either (the demo is re-simulated at start).
+        snapshots.withLock { _ = $0.localAccounts.insert(account) }
         return registry.write(account: account) { state in
             var applied = 0
             var rejected = 0
@@ -263,7 +414,21 @@ public final class MetricsService: Sendable {
         }
     }
 
-    public func prune() { registry.prune(now: clock()) }
+    /// Retention (every minute); also starts a snapshot when `intervalMs` has passed and the
+    /// log grew. The prune runs under the snapshot gate, so a snapshot's `lastPruneMs` is the
+    /// last prune its state has seen.
+    /// A core query without validation, identity or limits (tools and benchmarks).
+    public func query(_ q: MetricsQuery) -> MetricsResult { registry.query(q, now: clock()) }
+
+    public func prune() {
+        let now = clock()
+        let due = snapshots.withLock { c in
+            registry.prune(now: now)
+            c.lastPruneMs = now
+            return c.options.intervalMs > 0 && now - c.lastSnapshotMs >= c.options.intervalMs
+        }
+        if due { startSnapshot() }
+    }
 
     private func authenticate(
         _ authorization: String?, account: String, peer: @autoclosure () -> String
@@ -276,4 +441,22 @@ public final class MetricsService: Sendable {
             throw ServiceFailure(APIError(code: .permissionDenied, message: message))
         }
     }
+}
+
+/// Snapshot bookkeeping, guarded by `MetricsService.snapshots`.
+struct SnapshotControl {
+    var store: SnapshotStore?
+    var options = MetricsService.SnapshotOptions()
+    /// The last log record applied to the core (records complete in LSN order).
+    var appliedLSN: UInt64 = 0
+    /// The LSN covered by the newest durable snapshot.
+    var snapshotLSN: UInt64 = 0
+    var bytesSinceSnapshot = 0
+    var lastSnapshotMs: Int64 = 0
+    var lastPruneMs: Int64 = .min
+    var inProgress = false
+    /// Accounts fed without the log (the demo): never snapshotted.
+    var localAccounts: Set<String> = []
+
+    var dueBySize: Bool { store != nil && options.everyBytes > 0 && bytesSinceSnapshot >= options.everyBytes && !inProgress }
 }

@@ -1,0 +1,482 @@
+/// The whole state of an `AccountMetrics` to bytes and back (docs/durability.md, "Snapshots").
+/// Every stored property is written except the ones rebuilt on restore (the id → index
+/// dictionaries, `agentSeriesKeysByAgent`). The one place that knows the layout of the core's
+/// state: a change to `AccountMetrics`, `Directory`, `ConversationTable` or `SeriesTable`
+/// must be mirrored here (and `SnapshotRoundTripTests` compares every stored field by
+/// reflection, so a forgotten one fails there).
+///
+/// Restoring is built for size (~1.4 GB of state for the production preset): arrays are
+/// allocated once at their final size, the flat per-minute series entries are read in one
+/// pass, and dictionaries are rebuilt with reserved capacity. After reading, every index that
+/// apply or query code follows is checked (`validate`), so bytes that passed the file's CRC but
+/// do not describe a consistent state (a bug, a version mix-up) throw instead of trapping later.
+extension AccountMetrics {
+    /// Bumped whenever the layout below changes; an unknown version is refused.
+    public static let snapshotFormatVersion: UInt32 = 1
+
+    public func snapshotBytes() -> [UInt8] {
+        var w = SnapshotWriter(reservingCapacity: estimatedSnapshotSize)
+        writeSnapshot(to: &w)
+        return w.bytes
+    }
+
+    var estimatedSnapshotSize: Int {
+        4096 + conversations.records.count * 96
+            + (agentSeries.series.reduce(0) { $0 + $1.entries.count } + groupSeries.series.reduce(0) { $0 + $1.entries.count })
+            * SnapshotLayout.entrySize
+    }
+
+    public func writeSnapshot(to w: inout SnapshotWriter) {
+        w.u32(Self.snapshotFormatVersion)
+        let d = directory
+        // Skills.
+        w.count(d.skills.ids.count)
+        for id in d.skills.ids { w.string(id) }
+        for name in d.skillNames { w.optionalString(name) }
+        w.int32s(d.skillAgentCount)
+        w.int32s(d.skillLastSampleMinute)
+        w.int32s(d.skillOpenAssigned)
+        // Groups.
+        w.count(d.groups.ids.count)
+        for id in d.groups.ids { w.string(id) }
+        for name in d.groupNames { w.optionalString(name) }
+        w.int32s(d.groupParent)
+        for m in d.groupMembers { w.int32s(m) }
+        w.int32s(d.groupLastSampleMinute)
+        w.int32s(d.forestOrder)
+        // Agents.
+        w.count(d.agents.ids.count)
+        for id in d.agents.ids { w.string(id) }
+        for r in d.agentRecords {
+            w.string(r.name)
+            w.int32s(r.skills)
+            w.count(r.positionInGroup)
+        }
+        for h in d.agentHot {
+            w.i32(h.group)
+            w.i32(h.maxSlots)
+            w.u8(SnapshotLayout.code(h.userType))
+            w.u8(SnapshotLayout.code(h.state))
+            w.i32(h.assignedCount)
+            w.f64(h.weightSum)
+            w.i64(h.oldestOpenedAt)
+        }
+        for list in d.agentAssigned {
+            w.count(list.count)
+            for e in list {
+                w.i32(e.conversation)
+                w.i32(e.skill)
+                w.i64(e.openedAt)
+                w.f64(e.weight)
+            }
+        }
+        // Conversations (free slots too: their stale fields are part of the state).
+        let c = conversations
+        w.count(c.records.count)
+        for r in c.records {
+            w.string(r.id)
+            w.i32(r.skill)
+            w.i64(r.openedAt)
+            w.i64(r.lastTime)
+            w.i64(r.closedAt)
+            w.i32(r.agent)
+            w.f64(r.weight)
+            w.i64(r.assignedAt)
+            w.count(r.positionInAgent)
+            w.i64(r.pendingSince ?? 0)
+            var flags: UInt8 = 0
+            if r.isOpen { flags |= 1 }
+            if r.pendingSince != nil { flags |= 2 }
+            if r.hadHumanAssignment { flags |= 4 }
+            if r.currentIsFirstHuman { flags |= 8 }
+            if r.currentAwaitsFirstMessage { flags |= 16 }
+            if r.waitFirstSampled { flags |= 32 }
+            w.u8(flags)
+        }
+        w.int32s(c.free)
+        w.int32s(c.closedQueue)
+        w.count(c.closedQueueHead)
+        // Series and their lookups.
+        Self.write(agentSeries, to: &w)
+        Self.write(groupSeries, to: &w)
+        w.count(agentSeriesByAgent.count)
+        for ids in agentSeriesByAgent { w.int32s(ids) }
+        w.count(agentSeriesBySkill.count)
+        for ids in agentSeriesBySkill { w.int32s(ids) }
+        w.int32s(noAgentSeriesBySkill)
+        w.int32s(groupSeriesBySlot)
+    }
+
+    private static func write(_ table: SeriesTable, to w: inout SnapshotWriter) {
+        w.count(table.series.count)
+        for s in table.series {
+            w.i32(s.key.agent)
+            w.i32(s.key.group)
+            w.i32(s.key.skill)
+            w.u8(UInt8(bitPattern: s.key.userType))
+            w.count(s.head)
+            w.raw(SnapshotLayout.aggregateSize) { SnapshotLayout.store(s.base, to: $0, at: 0) }
+            w.count(s.entries.count)
+            w.raw(s.entries.count * SnapshotLayout.entrySize) { out in
+                var o = 0
+                for e in s.entries {
+                    out.storeBytes(of: e.minute.littleEndian, toByteOffset: o, as: Int32.self)
+                    SnapshotLayout.store(e.cumulative, to: out, at: o + 4)
+                    o += SnapshotLayout.entrySize
+                }
+            }
+        }
+    }
+
+    /// Restores what `snapshotBytes()` wrote. Throws on truncated, damaged or inconsistent
+    /// input; never traps.
+    public init(snapshot bytes: UnsafeRawBufferPointer) throws(SnapshotError) {
+        var r = SnapshotReader(bytes)
+        try self.init(snapshot: &r)
+        guard r.isAtEnd else { throw r.failure("\(r.remaining) bytes after the end of the state") }
+    }
+
+    public init(snapshot r: inout SnapshotReader) throws(SnapshotError) {
+        self.init()
+        let version = try r.u32()
+        guard version == Self.snapshotFormatVersion else {
+            throw SnapshotError(offset: r.offset - 4, reason: "format version \(version), this build reads \(Self.snapshotFormatVersion)")
+        }
+        var d = Directory()
+        // Skills.
+        let nSkills = try r.count(minSize: 4, "skills")
+        d.skills = try Self.interner(&r, count: nSkills, "skill")
+        d.skillNames = try Self.optionalStrings(&r, count: nSkills)
+        d.skillAgentCount = try Self.int32s(&r, count: nSkills, "skillAgentCount")
+        d.skillLastSampleMinute = try Self.int32s(&r, count: nSkills, "skillLastSampleMinute")
+        d.skillOpenAssigned = try Self.int32s(&r, count: nSkills, "skillOpenAssigned")
+        // Groups.
+        let nGroups = try r.count(minSize: 4, "groups")
+        d.groups = try Self.interner(&r, count: nGroups, "group")
+        d.groupNames = try Self.optionalStrings(&r, count: nGroups)
+        d.groupParent = try Self.int32s(&r, count: nGroups, "groupParent")
+        d.groupMembers.reserveCapacity(nGroups)
+        for _ in 0..<nGroups { d.groupMembers.append(try r.int32s("groupMembers")) }
+        d.groupLastSampleMinute = try Self.int32s(&r, count: nGroups, "groupLastSampleMinute")
+        d.forestOrder = try Self.int32s(&r, count: nGroups, "forestOrder")
+        // Agents.
+        let nAgents = try r.count(minSize: 4, "agents")
+        d.agents = try Self.interner(&r, count: nAgents, "agent")
+        d.agentRecords.reserveCapacity(nAgents)
+        for _ in 0..<nAgents {
+            let name = try r.string()
+            let skills = try r.int32s("agent skills")
+            let position = try Self.index(&r, "positionInGroup")
+            d.agentRecords.append(AgentRecord(name: name, skills: skills, positionInGroup: position))
+        }
+        d.agentHot.reserveCapacity(nAgents)
+        for _ in 0..<nAgents {
+            var h = AgentHot(group: try r.i32(), maxSlots: try r.i32(), userType: try SnapshotLayout.userType(&r))
+            h.state = try SnapshotLayout.agentState(&r)
+            h.assignedCount = try r.i32()
+            h.weightSum = try r.f64()
+            h.oldestOpenedAt = try r.i64()
+            d.agentHot.append(h)
+        }
+        d.agentAssigned.reserveCapacity(nAgents)
+        for _ in 0..<nAgents {
+            let n = try r.count(minSize: 24, "assigned conversations")
+            var list: [AssignedEntry] = []
+            list.reserveCapacity(n)
+            for _ in 0..<n {
+                list.append(AssignedEntry(conversation: try r.i32(), skill: try r.i32(), openedAt: try r.i64(), weight: try r.f64()))
+            }
+            d.agentAssigned.append(list)
+        }
+        directory = d
+        // Conversations.
+        var c = ConversationTable()
+        let nRecords = try r.count(minSize: 69, "conversations")
+        c.records.reserveCapacity(nRecords)
+        for _ in 0..<nRecords {
+            let id = try r.string()
+            var rec = ConversationRecord(id: id, skill: try r.i32(), openedAt: try r.i64(), lastTime: try r.i64())
+            rec.closedAt = try r.i64()
+            rec.agent = try r.i32()
+            rec.weight = try r.f64()
+            rec.assignedAt = try r.i64()
+            rec.positionInAgent = try Self.index(&r, "positionInAgent")
+            let pending = try r.i64()
+            let flags = try r.u8()
+            guard flags < 64 else { throw SnapshotError(offset: r.offset - 1, reason: "conversation flags \(flags)") }
+            rec.isOpen = flags & 1 != 0
+            rec.pendingSince = flags & 2 != 0 ? pending : nil
+            rec.hadHumanAssignment = flags & 4 != 0
+            rec.currentIsFirstHuman = flags & 8 != 0
+            rec.currentAwaitsFirstMessage = flags & 16 != 0
+            rec.waitFirstSampled = flags & 32 != 0
+            c.records.append(rec)
+        }
+        c.free = try r.int32s("free conversation slots")
+        c.closedQueue = try r.int32s("closedQueue")
+        c.closedQueueHead = try Self.index(&r, "closedQueueHead")
+        // The id index: every slot that is not free.
+        var isFree = [Bool](repeating: false, count: nRecords)
+        for f in c.free {
+            guard f >= 0, Int(f) < nRecords, !isFree[Int(f)] else {
+                throw r.failure("free slot \(f) is out of range or listed twice (\(nRecords) conversations)")
+            }
+            isFree[Int(f)] = true
+        }
+        c.index.reserveCapacity(nRecords - c.free.count)
+        for (i, rec) in c.records.enumerated() where !isFree[i] {
+            guard c.index.updateValue(Int32(i), forKey: rec.id) == nil else {
+                throw r.failure("conversation id \"\(rec.id)\" is held by two slots")
+            }
+        }
+        conversations = c
+        // Series.
+        agentSeries = try Self.readSeriesTable(&r)
+        groupSeries = try Self.readSeriesTable(&r)
+        let nByAgent = try r.count(minSize: 8, "agentSeriesByAgent")
+        agentSeriesByAgent.reserveCapacity(nByAgent)
+        for _ in 0..<nByAgent { agentSeriesByAgent.append(try r.int32s("agentSeriesByAgent")) }
+        let nBySkill = try r.count(minSize: 8, "agentSeriesBySkill")
+        agentSeriesBySkill.reserveCapacity(nBySkill)
+        for _ in 0..<nBySkill { agentSeriesBySkill.append(try r.int32s("agentSeriesBySkill")) }
+        noAgentSeriesBySkill = try r.int32s("noAgentSeriesBySkill")
+        groupSeriesBySlot = try r.int32s("groupSeriesBySlot")
+        try validate(&r)
+        // Derived: each agent's series keys, in the order of its series ids.
+        agentSeriesKeysByAgent = agentSeriesByAgent.map { ids in ids.map { agentSeries.series[Int($0)].key } }
+    }
+
+    private static func interner(_ r: inout SnapshotReader, count n: Int, _ what: String) throws(SnapshotError) -> Interner {
+        var interner = Interner()
+        for i in 0..<n {
+            let id = try r.string()
+            guard interner.intern(id) == Int32(i) else { throw r.failure("\(what) id \"\(id)\" appears twice") }
+        }
+        return interner
+    }
+
+    private static func optionalStrings(_ r: inout SnapshotReader, count n: Int) throws(SnapshotError) -> [String?] {
+        var out: [String?] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(try r.optionalString()) }
+        return out
+    }
+
+    private static func int32s(_ r: inout SnapshotReader, count n: Int, _ what: String) throws(SnapshotError) -> [Int32] {
+        let a = try r.int32s(what)
+        guard a.count == n else { throw r.failure("\(what) has \(a.count) entries, expected \(n)") }
+        return a
+    }
+
+    private static func index(_ r: inout SnapshotReader, _ what: String) throws(SnapshotError) -> Int {
+        let v = try r.u64()
+        guard v <= UInt64(Int32.max) else { throw SnapshotError(offset: r.offset - 8, reason: "\(what) \(v) is out of range") }
+        return Int(v)
+    }
+
+    private static func readSeriesTable(_ r: inout SnapshotReader) throws(SnapshotError) -> SeriesTable {
+        var table = SeriesTable()
+        let n = try r.count(minSize: 13 + 8 + SnapshotLayout.aggregateSize + 8, "series")
+        table.series.reserveCapacity(n)
+        for _ in 0..<n {
+            let key = SeriesKey(agent: try r.i32(), group: try r.i32(), skill: try r.i32(), userType: Int8(bitPattern: try r.u8()))
+            var s = Series(key: key)
+            s.head = try index(&r, "series head")
+            s.base = SnapshotLayout.load(try r.raw(SnapshotLayout.aggregateSize, "series base"), at: 0)
+            let count = try r.count(minSize: SnapshotLayout.entrySize, "series entries")
+            guard s.head <= count else { throw r.failure("series head \(s.head) is past its \(count) entries") }
+            let raw = try r.raw(count * SnapshotLayout.entrySize, "series entries")
+            s.entries = [SeriesEntry](unsafeUninitializedCapacity: count) { out, initialized in
+                var o = 0
+                for i in 0..<count {
+                    let minute = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: Int32.self))
+                    (out.baseAddress! + i).initialize(to: SeriesEntry(minute: minute, cumulative: SnapshotLayout.load(raw, at: o + 4)))
+                    o += SnapshotLayout.entrySize
+                }
+                initialized = count
+            }
+            table.series.append(s)
+        }
+        return table
+    }
+
+    /// Every cross-reference apply and query code follows, checked once after reading.
+    private func validate(_ r: inout SnapshotReader) throws(SnapshotError) {
+        func fail(_ reason: String) -> SnapshotError { r.failure("inconsistent state: " + reason) }
+        let d = directory
+        let nSkills = d.skills.count, nGroups = d.groups.count, nAgents = d.agents.count
+        let nRecords = conversations.records.count
+        func skillOK(_ s: Int32) -> Bool { s >= 0 && Int(s) < nSkills }
+        func groupOK(_ g: Int32) -> Bool { g >= 0 && Int(g) < nGroups }
+        func agentOK(_ a: Int32) -> Bool { a >= 0 && Int(a) < nAgents }
+        // Groups: parents, members, the forest order (a permutation with parents first).
+        for (g, p) in d.groupParent.enumerated() where p != -1 && !groupOK(p) { throw fail("group \(g) has parent \(p)") }
+        var seen = [Bool](repeating: false, count: nGroups)
+        for g in d.forestOrder {
+            guard groupOK(g), !seen[Int(g)] else { throw fail("forestOrder holds \(g) twice or out of range") }
+            let p = d.groupParent[Int(g)]
+            guard p < 0 || seen[Int(p)] else { throw fail("forestOrder lists group \(g) before its parent \(p)") }
+            seen[Int(g)] = true
+        }
+        for (g, members) in d.groupMembers.enumerated() {
+            for (pos, a) in members.enumerated() {
+                guard agentOK(a), d.agentHot[Int(a)].group == Int32(g), d.agentRecords[Int(a)].positionInGroup == pos else {
+                    throw fail("group \(g) member \(pos) is agent \(a), which does not point back")
+                }
+            }
+        }
+        // Agents.
+        guard d.agentRecords.count == nAgents, d.agentHot.count == nAgents, d.agentAssigned.count == nAgents,
+              agentSeriesByAgent.count == nAgents
+        else { throw fail("per-agent tables differ in length from the \(nAgents) agents") }
+        for a in 0..<nAgents {
+            let rec = d.agentRecords[a], hot = d.agentHot[a]
+            guard groupOK(hot.group), rec.positionInGroup < d.groupMembers[Int(hot.group)].count,
+                  d.groupMembers[Int(hot.group)][rec.positionInGroup] == Int32(a)
+            else { throw fail("agent \(a) is not at its position in group \(hot.group)") }
+            for s in rec.skills where !skillOK(s) { throw fail("agent \(a) has skill \(s)") }
+            guard Int(hot.assignedCount) == d.agentAssigned[a].count else { throw fail("agent \(a) assignedCount") }
+            for (pos, e) in d.agentAssigned[a].enumerated() {
+                guard e.conversation >= 0, Int(e.conversation) < nRecords, skillOK(e.skill),
+                      conversations.records[Int(e.conversation)].agent == Int32(a),
+                      conversations.records[Int(e.conversation)].positionInAgent == pos
+                else { throw fail("agent \(a) assigned entry \(pos) does not point back") }
+            }
+            for id in agentSeriesByAgent[a] where id < 0 || Int(id) >= agentSeries.series.count {
+                throw fail("agent \(a) has series \(id)")
+            }
+        }
+        // Counters apply decrements and sums it recomputes: they must equal their definition.
+        var agentsWithSkill = [Int32](repeating: 0, count: nSkills)
+        var openAssigned = [Int32](repeating: 0, count: nSkills)
+        for a in 0..<nAgents {
+            for s in d.agentRecords[a].skills { agentsWithSkill[Int(s)] &+= 1 }
+            var weight = 0.0
+            var oldest = Int64.max
+            for e in d.agentAssigned[a] {
+                guard e.weight.isFinite, e.weight >= 0, Retention.eventTimeRange.contains(e.openedAt) else {
+                    throw fail("agent \(a) has an assigned entry with weight \(e.weight), openedAt \(e.openedAt)")
+                }
+                openAssigned[Int(e.skill)] &+= 1
+                weight += e.weight
+                oldest = min(oldest, e.openedAt)
+            }
+            let hot = d.agentHot[a]
+            guard Retention.maxSlotsRange.contains(Int(hot.maxSlots)), hot.weightSum == weight, hot.oldestOpenedAt == oldest else {
+                throw fail("agent \(a) summary (maxSlots \(hot.maxSlots), weight \(hot.weightSum), oldest \(hot.oldestOpenedAt))")
+            }
+        }
+        guard agentsWithSkill == d.skillAgentCount else { throw fail("skillAgentCount differs from the agents' skills") }
+        guard openAssigned == d.skillOpenAssigned else { throw fail("skillOpenAssigned differs from the assigned lists") }
+        // Conversations.
+        let times = Retention.eventTimeRange
+        for (i, rec) in conversations.records.enumerated() {
+            guard skillOK(rec.skill) else { throw fail("conversation slot \(i) has skill \(rec.skill)") }
+            guard times.contains(rec.openedAt), times.contains(rec.lastTime), times.contains(rec.closedAt),
+                  times.contains(rec.assignedAt), rec.pendingSince.map(times.contains) ?? true,
+                  rec.weight.isFinite, rec.weight >= 0
+            else { throw fail("conversation slot \(i) has a time or weight out of range") }
+            if rec.agent != -1 {
+                guard agentOK(rec.agent), rec.positionInAgent < d.agentAssigned[Int(rec.agent)].count,
+                      d.agentAssigned[Int(rec.agent)][rec.positionInAgent].conversation == Int32(i)
+                else { throw fail("conversation slot \(i) is not in agent \(rec.agent)'s list") }
+            }
+        }
+        for c in conversations.closedQueue where c < 0 || Int(c) >= nRecords { throw fail("closedQueue holds \(c)") }
+        guard conversations.closedQueueHead <= conversations.closedQueue.count else { throw fail("closedQueueHead") }
+        // Series keys and lookups.
+        for s in agentSeries.series {
+            let k = s.key
+            guard k.agent == SeriesKey.noAgent || agentOK(k.agent), k.group == -1 || groupOK(k.group), skillOK(k.skill),
+                  (-1...1).contains(k.userType)
+            else { throw fail("agent-level series key \(k)") }
+        }
+        for s in groupSeries.series {
+            let k = s.key
+            guard k.agent == SeriesKey.noAgent || k.agent == SeriesKey.anyAgent, k.group == -1 || groupOK(k.group),
+                  k.skill == SeriesKey.anySkill, (-1...1).contains(k.userType)
+            else { throw fail("group-level series key \(k)") }
+        }
+        for ids in agentSeriesBySkill {
+            for id in ids where id < 0 || Int(id) >= agentSeries.series.count { throw fail("agentSeriesBySkill holds \(id)") }
+        }
+        for id in noAgentSeriesBySkill where id != -1 && (id < 0 || Int(id) >= agentSeries.series.count) {
+            throw fail("noAgentSeriesBySkill holds \(id)")
+        }
+        for id in groupSeriesBySlot where id != -1 && (id < 0 || Int(id) >= groupSeries.series.count) {
+            throw fail("groupSeriesBySlot holds \(id)")
+        }
+    }
+}
+
+/// Field layout of the flat per-minute records and the enum codes.
+enum SnapshotLayout {
+    /// 8 × Int32 counts, then 5 × Int64 sums.
+    static let aggregateSize = 8 * 4 + 5 * 8
+    /// Minute (Int32) then the cumulative aggregate.
+    static let entrySize = 4 + aggregateSize
+
+    static func store(_ a: SampleAggregate, to out: UnsafeMutableRawBufferPointer, at o: Int) {
+        out.storeBytes(of: a.closedByAgent.littleEndian, toByteOffset: o, as: Int32.self)
+        out.storeBytes(of: a.closedByConsumer.littleEndian, toByteOffset: o + 4, as: Int32.self)
+        out.storeBytes(of: a.autoClosed.littleEndian, toByteOffset: o + 8, as: Int32.self)
+        out.storeBytes(of: a.timeToResponseCount.littleEndian, toByteOffset: o + 12, as: Int32.self)
+        out.storeBytes(of: a.firstAssignmentCount.littleEndian, toByteOffset: o + 16, as: Int32.self)
+        out.storeBytes(of: a.allAssignmentsCount.littleEndian, toByteOffset: o + 20, as: Int32.self)
+        out.storeBytes(of: a.waitCount.littleEndian, toByteOffset: o + 24, as: Int32.self)
+        out.storeBytes(of: a.waitFirstCount.littleEndian, toByteOffset: o + 28, as: Int32.self)
+        out.storeBytes(of: a.timeToResponseSum.littleEndian, toByteOffset: o + 32, as: Int64.self)
+        out.storeBytes(of: a.firstAssignmentSum.littleEndian, toByteOffset: o + 40, as: Int64.self)
+        out.storeBytes(of: a.allAssignmentsSum.littleEndian, toByteOffset: o + 48, as: Int64.self)
+        out.storeBytes(of: a.waitSum.littleEndian, toByteOffset: o + 56, as: Int64.self)
+        out.storeBytes(of: a.waitFirstSum.littleEndian, toByteOffset: o + 64, as: Int64.self)
+    }
+
+    static func load(_ b: UnsafeRawBufferPointer, at o: Int) -> SampleAggregate {
+        func i32(_ k: Int) -> Int32 { Int32(littleEndian: b.loadUnaligned(fromByteOffset: o + k, as: Int32.self)) }
+        func i64(_ k: Int) -> Int64 { Int64(littleEndian: b.loadUnaligned(fromByteOffset: o + k, as: Int64.self)) }
+        var a = SampleAggregate()
+        a.closedByAgent = i32(0)
+        a.closedByConsumer = i32(4)
+        a.autoClosed = i32(8)
+        a.timeToResponseCount = i32(12)
+        a.firstAssignmentCount = i32(16)
+        a.allAssignmentsCount = i32(20)
+        a.waitCount = i32(24)
+        a.waitFirstCount = i32(28)
+        a.timeToResponseSum = i64(32)
+        a.firstAssignmentSum = i64(40)
+        a.allAssignmentsSum = i64(48)
+        a.waitSum = i64(56)
+        a.waitFirstSum = i64(64)
+        return a
+    }
+
+    static func code(_ t: UserType) -> UInt8 { t == .human ? 0 : 1 }
+    static func code(_ s: AgentState) -> UInt8 {
+        switch s {
+        case .online: 0
+        case .backSoon: 1
+        case .away: 2
+        case .offline: 3
+        }
+    }
+
+    static func userType(_ r: inout SnapshotReader) throws(SnapshotError) -> UserType {
+        switch try r.u8() {
+        case 0: .human
+        case 1: .bot
+        case let b: throw SnapshotError(offset: r.offset - 1, reason: "user type code \(b)")
+        }
+    }
+
+    static func agentState(_ r: inout SnapshotReader) throws(SnapshotError) -> AgentState {
+        switch try r.u8() {
+        case 0: .online
+        case 1: .backSoon
+        case 2: .away
+        case 3: .offline
+        case let b: throw SnapshotError(offset: r.offset - 1, reason: "agent state code \(b)")
+        }
+    }
+}
