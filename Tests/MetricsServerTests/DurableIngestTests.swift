@@ -1,5 +1,6 @@
 import Foundation
 import MetricsAPI
+import MetricsCore
 import MetricsServer
 import RateLimiting
 import Storage
@@ -112,6 +113,25 @@ struct DurableIngestTests {
         let again = service()
         let report = try again.openLog(directory: dir) { _ in }
         #expect(report.records == 1)
+        again.closeLog()
+    }
+
+    @Test func batchesForTheSimulatedDemoAccountAreAppliedButNotLogged() async throws {
+        let dir = temp()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let svc = service()
+        _ = try svc.openLog(directory: dir) { _ in }
+        _ = svc.applyLocal([Event](), account: "a")  // "a" is now fed like --demo's account
+        let replies = Replies()
+        svc.publishEvents(request(1), authorization: nil, peer: "t", completion: replies.callback("first"))
+        svc.publishEvents(request(1), authorization: nil, peer: "t", completion: replies.callback("again"))
+        await replies.wait(for: ["first", "again"])
+        #expect(try replies["first"]!.get().applied == 1)
+        #expect(try replies["again"]!.get().duplicate, "the producer's sequence still counts, in memory")
+        svc.closeLog()
+        let again = service()
+        let report = try again.openLog(directory: dir) { _ in }
+        #expect(report.records == 0, "nothing for a re-simulated account reaches the log")
         again.closeLog()
     }
 }

@@ -128,7 +128,12 @@ public final class MetricsService: Sendable {
             return completion(.failure(ServiceFailure(.internalError("\(error)"))))
         }
         let now = clock()
-        guard let log = wal.withLock({ $0 }) else {
+        // The demo account (--demo) is simulated afresh at every start and never snapshotted:
+        // logging batches for it would make them outlive the account they were applied to, and
+        // they would vanish silently once a snapshot covered their segment. Its batches are
+        // applied in memory only, like the simulator's own events (docs/durability.md).
+        let local = snapshots.withLock { $0.localAccounts.contains(batch.accountId) }
+        guard let log = wal.withLock({ $0 }), !local else {
             let response = registry.write(account: batch.accountId) { Self.apply(batch, now: now, to: &$0) }
             return completion(.success(recorded(response)))
         }
@@ -414,12 +419,12 @@ public final class MetricsService: Sendable {
         }
     }
 
-    /// Retention (every minute); also starts a snapshot when `intervalMs` has passed and the
-    /// log grew. The prune runs under the snapshot gate, so a snapshot's `lastPruneMs` is the
-    /// last prune its state has seen.
     /// A core query without validation, identity or limits (tools and benchmarks).
     public func query(_ q: MetricsQuery) -> MetricsResult { registry.query(q, now: clock()) }
 
+    /// Retention (every minute); also starts a snapshot when `intervalMs` has passed and the
+    /// log grew. The prune runs under the snapshot gate, so a snapshot's `lastPruneMs` is the
+    /// last prune its state has seen.
     public func prune() {
         let now = clock()
         let due = snapshots.withLock { c in
