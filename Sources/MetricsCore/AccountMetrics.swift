@@ -47,7 +47,7 @@ public struct AccountMetrics: Sendable {
     public init() {}
 
     public var agentCount: Int { directory.agentRecords.count }
-    public var openConversationCount: Int { conversations.index.count - closedTombstones }
+    public var openConversationCount: Int { conversations.indexCount - closedTombstones }
     var closedTombstones: Int { conversations.closedQueue.count - conversations.closedQueueHead }
 
     // MARK: apply

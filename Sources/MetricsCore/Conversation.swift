@@ -26,26 +26,103 @@ struct ConversationRecord: Sendable {
 }
 
 /// Conversations by id, with slots of forgotten (pruned) closed conversations reused.
+///
+/// The id → slot index is an open-addressing table (linear probing) of 8-byte entries:
+/// the low 32 bits of the id's hash (which also give the home position, so growing never
+/// rehashes a string) and the record slot + 1 (0 = empty). A lookup reads one table entry and
+/// then the record, whose id confirms the match — the record is read anyway by every event,
+/// so an id lookup costs about one cache miss instead of the Swift dictionary's separate
+/// bucket, key and value arrays. Hashing is the standard library's seeded `Hasher`
+/// (`String.hashValue`), so ids chosen to collide cannot be precomputed, and equality is
+/// `String ==`: exactly the semantics of the `[String: Int32]` this replaced.
 struct ConversationTable: Sendable {
     var records: [ConversationRecord] = []
-    var index: [String: Int32] = [:]
+    /// Open-addressing slots, a power of two long (or empty); see the type comment.
+    var indexSlots: [UInt64] = []
+    /// Ids in the index (open conversations and remembered closed ones).
+    var indexCount = 0
     var free: [Int32] = []
     /// Closed conversations in closing order, for pruning their tombstones.
     var closedQueue: [Int32] = []
     var closedQueueHead = 0
 
-    func find(_ id: String) -> Int32? { index[id] }
+    @inline(__always)
+    private static func tag(_ id: String) -> UInt32 {
+        UInt32(truncatingIfNeeded: UInt(bitPattern: id.hashValue))
+    }
 
-    mutating func insert(_ r: ConversationRecord) -> Int32 {
-        if let slot = free.popLast() {
-            records[Int(slot)] = r
-            index[r.id] = slot
-            return slot
+    func find(_ id: String) -> Int32? {
+        let n = indexSlots.count
+        guard n > 0 else { return nil }
+        let tag = Self.tag(id)
+        let mask = n - 1
+        var i = Int(tag) & mask
+        while true {
+            let e = indexSlots[i]
+            if e == 0 { return nil }
+            if UInt32(truncatingIfNeeded: e >> 32) == tag {
+                let c = Int32(truncatingIfNeeded: e) &- 1
+                if records[Int(c)].id == id { return c }
+            }
+            i = (i &+ 1) & mask
         }
-        let c = Int32(records.count)
-        records.append(r)
-        index[r.id] = c
+    }
+
+    /// Adds a record whose id is not in the index.
+    mutating func insert(_ r: ConversationRecord) -> Int32 {
+        let c: Int32
+        if let slot = free.popLast() {
+            c = slot
+            records[Int(slot)] = r
+        } else {
+            c = Int32(records.count)
+            records.append(r)
+        }
+        if (indexCount + 1) * 2 > indexSlots.count { growIndex() }
+        let tag = Self.tag(r.id)
+        place(UInt64(tag) << 32 | UInt64(UInt32(c) &+ 1))
+        indexCount += 1
         return c
+    }
+
+    private mutating func place(_ entry: UInt64) {
+        let mask = indexSlots.count - 1
+        var i = Int(UInt32(truncatingIfNeeded: entry >> 32)) & mask
+        while indexSlots[i] != 0 { i = (i &+ 1) & mask }
+        indexSlots[i] = entry
+    }
+
+    private mutating func growIndex() {
+        let old = indexSlots
+        indexSlots = [UInt64](repeating: 0, count: max(16, old.count * 2))
+        for e in old where e != 0 { place(e) }
+    }
+
+    /// Removes conversation slot `c` (whose id is `id`) from the index: backward-shift
+    /// deletion, so probe chains never hold tombstones.
+    private mutating func removeFromIndex(_ c: Int32, id: String) {
+        let mask = indexSlots.count - 1
+        let want = UInt64(UInt32(c) &+ 1)
+        var i = Int(Self.tag(id)) & mask
+        while indexSlots[i] & 0xFFFF_FFFF != want {
+            precondition(indexSlots[i] != 0, "conversation index lost slot \(c)")
+            i = (i &+ 1) & mask
+        }
+        var j = i
+        while true {
+            j = (j &+ 1) & mask
+            let e = indexSlots[j]
+            if e == 0 { break }
+            let home = Int(UInt32(truncatingIfNeeded: e >> 32)) & mask
+            // Move e into the hole at i unless its home lies cyclically in (i, j].
+            let homeInRange = i <= j ? (home > i && home <= j) : (home > i || home <= j)
+            if !homeInRange {
+                indexSlots[i] = e
+                i = j
+            }
+        }
+        indexSlots[i] = 0
+        indexCount -= 1
     }
 
     /// Forgets closed conversations closed before `cutoff` (by close time, in close order).
@@ -54,7 +131,7 @@ struct ConversationTable: Sendable {
             let c = closedQueue[closedQueueHead]
             let r = records[Int(c)]
             guard r.closedAt < cutoff else { break }
-            index[r.id] = nil
+            removeFromIndex(c, id: r.id)
             records[Int(c)].id = ""
             free.append(c)
             closedQueueHead += 1
