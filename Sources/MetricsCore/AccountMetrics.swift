@@ -148,12 +148,11 @@ public struct AccountMetrics: Sendable {
             let human = directory.agentHot[Int(a)].userType == .human
             var r = conversations.records[ci]
             r.agent = a
-            r.weight = weight
             r.assignedAt = t
             r.currentAwaitsFirstMessage = human
             r.currentIsFirstHuman = human && !r.hadHumanAssignment
             if human { r.hadHumanAssignment = true }
-            r.positionInAgent = directory.agentAssigned[Int(a)].count
+            r.positionInAgent = Int32(directory.agentAssigned[Int(a)].count)
             conversations.records[ci] = r
             directory.agentAssigned[Int(a)].append(
                 AssignedEntry(conversation: c, skill: r.skill, openedAt: r.openedAt, weight: weight))
@@ -208,7 +207,7 @@ public struct AccountMetrics: Sendable {
             if a >= 0 {
                 directory.skillOpenAssigned[Int(old)] -= 1
                 directory.skillOpenAssigned[Int(s)] += 1
-                directory.agentAssigned[Int(a)][conversations.records[ci].positionInAgent].skill = s
+                directory.agentAssigned[Int(a)][Int(conversations.records[ci].positionInAgent)].skill = s
             }
             conversations.records[ci].skill = s
 
@@ -224,8 +223,7 @@ public struct AccountMetrics: Sendable {
                 record(delta, minute: sampleMinute, skill: r.skill, agent: r.agent)
             }
             unassign(c)
-            conversations.records[ci].isOpen = false
-            conversations.records[ci].closedAt = t
+            conversations.records[ci].isOpen = false  // closedAt is lastTime, set below
             conversations.records[ci].pendingSince = nil
             conversations.closedQueue.append(c)
 
@@ -240,12 +238,12 @@ public struct AccountMetrics: Sendable {
         let r = conversations.records[Int(c)]
         guard r.agent >= 0 else { return }
         let a = Int(r.agent)
-        let pos = r.positionInAgent
+        let pos = Int(r.positionInAgent)
         let last = directory.agentAssigned[a].count - 1
         if pos != last {
             let moved = directory.agentAssigned[a][last]
             directory.agentAssigned[a][pos] = moved
-            conversations.records[Int(moved.conversation)].positionInAgent = pos
+            conversations.records[Int(moved.conversation)].positionInAgent = Int32(pos)
         }
         directory.agentAssigned[a].removeLast()
         refreshAssignedSummary(agent: r.agent)

@@ -93,7 +93,7 @@ import Testing
                 model[s] = c
             } else if let c = found, table.records[Int(c)].isOpen, rng.next() % 2 == 0 {
                 table.records[Int(c)].isOpen = false
-                table.records[Int(c)].closedAt = time
+                table.records[Int(c)].lastTime = time
                 table.closedQueue.append(c)
             }
             if rng.next() % 500 == 0 {
