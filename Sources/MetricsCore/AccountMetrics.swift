@@ -38,8 +38,7 @@ public struct AccountMetrics: Sendable {
     /// Per (group, userType): for queries with neither agent nor skill dimension.
     var groupSeries = SeriesTable()
     /// Agent-level series ids by agent / by skill (samples without agent under no agent).
-    var agentSeriesByAgent: [[Int32]] = []
-    var agentSeriesKeysByAgent: [[SeriesKey]] = []
+    var agentSeriesRefs: [[AgentSeriesRef]] = []
     var agentSeriesBySkill: [[Int32]] = []
     var noAgentSeriesBySkill: [Int32] = []
     var groupSeriesBySlot: [Int32] = []
@@ -76,10 +75,7 @@ public struct AccountMetrics: Sendable {
             directory.upsertAgent(
                 id: agentId, name: name, userType: userType, groupId: groupId, skillIds: skillIds,
                 maxSlots: maxSlots)
-            while agentSeriesByAgent.count < directory.agentRecords.count {
-                agentSeriesByAgent.append([])
-                agentSeriesKeysByAgent.append([])
-            }
+            while agentSeriesRefs.count < directory.agentRecords.count { agentSeriesRefs.append([]) }
             return .applied
 
         case let .agentStateChanged(agentId, state):
@@ -300,16 +296,16 @@ public struct AccountMetrics: Sendable {
     private mutating func agentSeriesId(_ key: SeriesKey) -> Int32 {
         if key.agent >= 0 {
             let a = Int(key.agent)
-            for (i, k) in agentSeriesKeysByAgent[a].enumerated() where k == key {
-                return agentSeriesByAgent[a][i]
+            for r in agentSeriesRefs[a] where r.group == key.group && r.skill == key.skill && r.userType == key.userType {
+                return r.id
             }
         } else if Int(key.skill) < noAgentSeriesBySkill.count, noAgentSeriesBySkill[Int(key.skill)] >= 0 {
             return noAgentSeriesBySkill[Int(key.skill)]
         }
         let id = agentSeries.newSeries(key)
         if key.agent >= 0 {
-            agentSeriesByAgent[Int(key.agent)].append(id)
-            agentSeriesKeysByAgent[Int(key.agent)].append(key)
+            agentSeriesRefs[Int(key.agent)].append(
+                AgentSeriesRef(group: key.group, skill: key.skill, id: id, userType: key.userType))
         } else {
             while noAgentSeriesBySkill.count <= Int(key.skill) { noAgentSeriesBySkill.append(-1) }
             noAgentSeriesBySkill[Int(key.skill)] = id

@@ -15,6 +15,16 @@ struct SeriesKey: Hashable, Sendable {
     var hasAgent: Bool { agent != SeriesKey.noAgent }
 }
 
+/// One of an agent's agent-level series, by the rest of its key: the agent's short list of
+/// these (its skills × the groups / user types it had) is scanned on every sample, so key and
+/// id sit together (16 bytes) instead of in two parallel arrays.
+struct AgentSeriesRef: Sendable {
+    var group: Int32
+    var skill: Int32
+    var id: Int32
+    var userType: Int8
+}
+
 /// One minute of a series: the cumulative aggregate up to and including `minute`.
 struct SeriesEntry: Sendable {
     var minute: Int32
