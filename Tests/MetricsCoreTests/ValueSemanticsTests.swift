@@ -1,0 +1,60 @@
+@testable import MetricsCore
+import Testing
+
+/// AccountMetrics is a value: the series tables keep their entries in raw buffers with copy
+/// on write, so a copy must never see the other value's later samples, prunes or frees.
+@Suite struct ValueSemanticsTests {
+    func build() -> Fixture {
+        var f = Fixture()
+        f.agent("h1", group: "g1", skills: ["s1", "s2"])
+        for i in 0..<40 {
+            let t = T0 + Int64(i) * minute
+            f.open("c\(i)", i % 2 == 0 ? "s1" : "s2", at: t)
+            f.consumer("c\(i)", at: t + 1)
+            f.assign("c\(i)", "h1", at: t + 2)
+            f.say("c\(i)", "h1", at: t + 1000 + Int64(i))
+            f.close("c\(i)", at: t + 2000)
+        }
+        return f
+    }
+
+    func snapshot(_ f: Fixture, now: Int64) -> [MetricsResult] {
+        [
+            f.query(Metric.allCases, now: now, groupBy: .skillId),
+            f.query(Metric.allCases, now: now, filters: .init(agentIds: ["h1"])),
+            f.query(Metric.allCases, now: now, groupBy: .agentGroupId),
+        ]
+    }
+
+    @Test func copiesAreIndependent() {
+        let now = T0 + day
+        var a = build()
+        let before = snapshot(a, now: now)
+        var b = a  // shares storage until one side writes
+        // More samples on a (appends, same-minute adds, late inserts), then prune a.
+        for i in 0..<10 {
+            let t = T0 + Int64(i) * minute + 30_000
+            a.open("late\(i)", "s1", at: t)
+            a.consumer("late\(i)", at: t + 1)
+            a.assign("late\(i)", "h1", at: t + 2)
+            a.say("late\(i)", "h1", at: t + 3)
+            a.close("late\(i)", at: t + 4)
+        }
+        #expect(snapshot(b, now: now) == before)
+        #expect(snapshot(a, now: now) != before)
+        let aAfter = snapshot(a, now: now)
+        b.account.prune(now: T0 + day + 20 * minute)
+        #expect(snapshot(a, now: now) == aAfter)
+        // b pruned the first 20 minutes: only the later 20 closes remain in its window.
+        let closed = b.query([.closedConversations], now: T0 + day + 20 * minute).all?[.closedConversations]
+        #expect(closed == .c(20))
+        #expect(a.account.bucketCount > b.account.bucketCount)
+    }
+
+    @Test func hotRecordsStaySmall() {
+        // Apply reads one record among millions and one series among ~100 k per sample.
+        #expect(MemoryLayout<ConversationRecord>.stride == 64)
+        #expect(MemoryLayout<Series>.stride <= 40)
+        #expect(MemoryLayout<AgentSeriesRef>.stride == 16)
+    }
+}
