@@ -110,3 +110,24 @@ import Testing
         for k in 3000..<3100 { #expect(table.find(id(UInt64(k))) == nil) }
     }
 }
+
+/// The agent / group / skill interner against a dictionary model.
+@Suite struct InternerTests {
+    @Test func internerMatchesDictionaryModel() {
+        var rng = SplitMix64(seed: 7)
+        var interner = Interner()
+        var model: [String: Int32] = [:]
+        for _ in 0..<30_000 {
+            let k = rng.next() % 5000
+            let id = k % 3 == 0 ? "agent-\(k)" : k % 3 == 1 ? "AGENT-\(k)" : "grupo-\u{e9}-\(k)"
+            #expect(interner.find(id) == model[id])
+            if rng.next() % 2 == 0 {
+                let i = interner.intern(id)
+                if let m = model[id] { #expect(i == m) } else { #expect(Int(i) == model.count); model[id] = i }
+            }
+        }
+        #expect(interner.count == model.count)
+        for (id, i) in model { #expect(interner.find(id) == i); #expect(interner.ids[Int(i)] == id) }
+        #expect(interner.find("grupo-e\u{301}-2") == model["grupo-\u{e9}-2"])  // canonical equivalence, as String ==
+    }
+}
