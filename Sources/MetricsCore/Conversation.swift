@@ -168,6 +168,23 @@ struct ConversationTable: Sendable {
         indexCount -= 1
     }
 
+    /// Rebuilds the index from `records` and `free` (every slot not free is indexed). The
+    /// index depends on the process's hash seed, so a snapshot stores records and the free
+    /// list, never `indexSlots`, and calls this after loading them.
+    mutating func rebuildIndex() {
+        var isFree = [Bool](repeating: false, count: records.count)
+        for c in free { isFree[Int(c)] = true }
+        let live = records.count - free.count
+        var n = 16
+        while n < live * 2 { n *= 2 }
+        indexSlots = [UInt64](repeating: 0, count: n)
+        indexCount = 0
+        for c in records.indices where !isFree[c] {
+            place(UInt64(Self.tag(records[c].id)) << 32 | UInt64(UInt32(c) &+ 1))
+            indexCount += 1
+        }
+    }
+
     /// Forgets closed conversations closed before `cutoff` (by close time, in close order).
     mutating func prune(closedBefore cutoff: Int64) {
         while closedQueueHead < closedQueue.count {

@@ -11,6 +11,18 @@ struct Interner: Sendable {
 
     var count: Int { ids.count }
 
+    init() {}
+
+    /// An interner holding `ids` at their positions (for loading a snapshot: the index
+    /// depends on the process's hash seed and is never stored). Nil if an id repeats.
+    init?(ids: [String]) {
+        for id in ids {
+            let before = self.ids.count
+            _ = intern(id)
+            guard self.ids.count == before + 1 else { return nil }
+        }
+    }
+
     @inline(__always)
     private static func tag(_ id: String) -> UInt32 {
         UInt32(truncatingIfNeeded: UInt(bitPattern: id.hashValue))

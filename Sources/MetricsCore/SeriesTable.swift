@@ -196,6 +196,23 @@ struct SeriesTable: Sendable {
         return Int32(storage.series.count - 1)
     }
 
+    /// Adds a series holding `entries` (base first, as `Series.buffer` reads them) with
+    /// `head` (≥ 1) — for loading a snapshot. Returns its id.
+    mutating func restoreSeries(_ key: SeriesKey, entries: UnsafeBufferPointer<SeriesEntry>, head: Int32) -> Int32 {
+        makeUnique()
+        var s = Series(key: key)
+        if let src = entries.baseAddress, entries.count > 0 {
+            let q = UnsafeMutablePointer<SeriesEntry>.allocate(capacity: entries.count)
+            q.initialize(from: src, count: entries.count)
+            s.entries = q
+            s.count = Int32(entries.count)
+            s.capacity = Int32(entries.count)
+            s.head = max(1, head)
+        }
+        storage.series.append(s)
+        return Int32(storage.series.count - 1)
+    }
+
     mutating func add(_ delta: SampleAggregate, minute: Int32, to id: Int32) {
         makeUnique()
         storage.series[Int(id)].add(delta, minute: minute)

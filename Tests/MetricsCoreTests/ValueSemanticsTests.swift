@@ -58,3 +58,55 @@ import Testing
         #expect(MemoryLayout<AgentSeriesRef>.stride == 16)
     }
 }
+
+/// The hooks a snapshot loader uses: indexes rebuilt from stored ids, series restored from
+/// their buffers.
+@Suite struct RestoreTests {
+    @Test func conversationIndexRebuildsFromRecords() {
+        var f = Fixture()
+        for i in 0..<500 { f.open("c\(i)", "s1", at: T0) }
+        for i in stride(from: 0, to: 500, by: 2) { f.close("c\(i)", at: T0 + 1) }
+        f.account.prune(now: T0 + day + 2)  // frees the closed ones' slots
+        for i in 500..<600 { f.open("c\(i)", "s1", at: T0 + day + 3) }  // reuses some
+        var t = f.account.conversations
+        let before = (0..<700).map { t.find("c\($0)") }
+        t.indexSlots = []
+        t.rebuildIndex()
+        #expect((0..<700).map { t.find("c\($0)") } == before)
+        #expect(t.indexCount == 350)
+    }
+
+    @Test func internerFromIds() {
+        let ids = ["a", "b", "caf\u{e9}", ""]
+        let i = Interner(ids: ids)
+        #expect(i?.ids == ids)
+        #expect(i?.find("cafe\u{301}") == 2)
+        #expect(i?.find("") == 3)
+        #expect(Interner(ids: ["a", "b", "a"]) == nil)
+        #expect(Interner(ids: ["a", "a"]) == nil)
+        #expect(Interner(ids: ["caf\u{e9}", "cafe\u{301}"]) == nil)
+    }
+
+    @Test func seriesRestoreFromBuffers() {
+        var f = Fixture()
+        f.agent("h1", group: "g1", skills: ["s1"])
+        for i in 0..<30 {
+            let t = T0 + Int64(i) * minute
+            f.open("c\(i)", "s1", at: t); f.consumer("c\(i)", at: t + 1); f.assign("c\(i)", "h1", at: t + 2)
+            f.say("c\(i)", "h1", at: t + 500); f.close("c\(i)", at: t + 900)
+        }
+        f.account.prune(now: T0 + day + 10 * minute)
+        let table = f.account.groupSeries
+        var copy = SeriesTable()
+        for s in table.series { _ = copy.restoreSeries(s.key, entries: s.buffer, head: s.head) }
+        for (a, b) in zip(table.series, copy.series) {
+            #expect(a.key == b.key)
+            for lo in stride(from: Int32(0), to: 40, by: 7) {
+                let m0 = Int32(truncatingIfNeeded: Retention.minute(of: T0))
+                #expect(a.sum(lo: m0 + lo, hi: m0 + lo + 15) == b.sum(lo: m0 + lo, hi: m0 + lo + 15))
+            }
+        }
+        #expect(copy.entryCount == table.entryCount)
+        #expect(table.entryCount > 0)
+    }
+}
