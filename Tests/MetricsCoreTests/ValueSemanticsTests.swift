@@ -110,3 +110,45 @@ import Testing
         #expect(table.entryCount > 0)
     }
 }
+
+/// One series against brute force: appends, same-minute adds, late inserts, and prunes far
+/// enough to compact the buffer (≥ 64 pruned entries), then window sums.
+@Suite struct SeriesBufferTests {
+    @Test(arguments: [11, 12, 13])
+    func seriesMatchesBruteForce(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        var series = Series(key: SeriesKey(agent: 0, group: 0, skill: 0, userType: 0))
+        var samples: [(minute: Int32, wait: Int64)] = []
+        var cutoff: Int32 = 0
+        var latest: Int32 = 0
+        for step in 0..<3000 {
+            // Mostly ascending minutes, sometimes the same or an earlier retained one.
+            let r = rng.next() % 10
+            let m: Int32 = r < 6 ? latest + Int32(rng.next() % 3) : max(cutoff, latest - Int32(rng.next() % 20))
+            latest = max(latest, m)
+            var d = SampleAggregate()
+            d.waitCount = 1
+            d.waitSum = Int64(rng.next() % 1000)
+            series.add(d, minute: m)
+            samples.append((m, d.waitSum))
+            if step % 97 == 96 {
+                cutoff = max(cutoff, latest - Int32(rng.next() % 150))
+                series.prune(before: cutoff)
+            }
+            if step % 13 == 0 {
+                let lo = cutoff + Int32(rng.next() % 100) - 20
+                let hi = lo + Int32(rng.next() % 200)
+                let inWindow = samples.filter { $0.minute >= max(lo, cutoff) && $0.minute <= hi }
+                let got = series.sum(lo: max(lo, cutoff), hi: hi)
+                if inWindow.isEmpty {
+                    #expect(got == nil || got?.waitCount == 0)
+                } else {
+                    #expect(got?.waitCount == Int32(inWindow.count))
+                    #expect(got?.waitSum == inWindow.reduce(0) { $0 + $1.wait })
+                }
+            }
+        }
+        #expect(series.head < series.count)
+        series.entries?.deallocate()  // not owned by a table here
+    }
+}
