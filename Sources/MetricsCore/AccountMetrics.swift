@@ -38,8 +38,7 @@ public struct AccountMetrics: Sendable {
     /// Per (group, userType): for queries with neither agent nor skill dimension.
     var groupSeries = SeriesTable()
     /// Agent-level series ids by agent / by skill (samples without agent under no agent).
-    var agentSeriesByAgent: [[Int32]] = []
-    var agentSeriesKeysByAgent: [[SeriesKey]] = []
+    var agentSeriesRefs: [[AgentSeriesRef]] = []
     var agentSeriesBySkill: [[Int32]] = []
     var noAgentSeriesBySkill: [Int32] = []
     var groupSeriesBySlot: [Int32] = []
@@ -47,7 +46,7 @@ public struct AccountMetrics: Sendable {
     public init() {}
 
     public var agentCount: Int { directory.agentRecords.count }
-    public var openConversationCount: Int { conversations.index.count - closedTombstones }
+    public var openConversationCount: Int { conversations.indexCount - closedTombstones }
     var closedTombstones: Int { conversations.closedQueue.count - conversations.closedQueueHead }
 
     // MARK: apply
@@ -76,10 +75,7 @@ public struct AccountMetrics: Sendable {
             directory.upsertAgent(
                 id: agentId, name: name, userType: userType, groupId: groupId, skillIds: skillIds,
                 maxSlots: maxSlots)
-            while agentSeriesByAgent.count < directory.agentRecords.count {
-                agentSeriesByAgent.append([])
-                agentSeriesKeysByAgent.append([])
-            }
+            while agentSeriesRefs.count < directory.agentRecords.count { agentSeriesRefs.append([]) }
             return .applied
 
         case let .agentStateChanged(agentId, state):
@@ -148,12 +144,11 @@ public struct AccountMetrics: Sendable {
             let human = directory.agentHot[Int(a)].userType == .human
             var r = conversations.records[ci]
             r.agent = a
-            r.weight = weight
             r.assignedAt = t
             r.currentAwaitsFirstMessage = human
             r.currentIsFirstHuman = human && !r.hadHumanAssignment
             if human { r.hadHumanAssignment = true }
-            r.positionInAgent = directory.agentAssigned[Int(a)].count
+            r.positionInAgent = Int32(directory.agentAssigned[Int(a)].count)
             conversations.records[ci] = r
             directory.agentAssigned[Int(a)].append(
                 AssignedEntry(conversation: c, skill: r.skill, openedAt: r.openedAt, weight: weight))
@@ -208,7 +203,7 @@ public struct AccountMetrics: Sendable {
             if a >= 0 {
                 directory.skillOpenAssigned[Int(old)] -= 1
                 directory.skillOpenAssigned[Int(s)] += 1
-                directory.agentAssigned[Int(a)][conversations.records[ci].positionInAgent].skill = s
+                directory.agentAssigned[Int(a)][Int(conversations.records[ci].positionInAgent)].skill = s
             }
             conversations.records[ci].skill = s
 
@@ -224,8 +219,7 @@ public struct AccountMetrics: Sendable {
                 record(delta, minute: sampleMinute, skill: r.skill, agent: r.agent)
             }
             unassign(c)
-            conversations.records[ci].isOpen = false
-            conversations.records[ci].closedAt = t
+            conversations.records[ci].isOpen = false  // closedAt is lastTime, set below
             conversations.records[ci].pendingSince = nil
             conversations.closedQueue.append(c)
 
@@ -240,12 +234,12 @@ public struct AccountMetrics: Sendable {
         let r = conversations.records[Int(c)]
         guard r.agent >= 0 else { return }
         let a = Int(r.agent)
-        let pos = r.positionInAgent
+        let pos = Int(r.positionInAgent)
         let last = directory.agentAssigned[a].count - 1
         if pos != last {
             let moved = directory.agentAssigned[a][last]
             directory.agentAssigned[a][pos] = moved
-            conversations.records[Int(moved.conversation)].positionInAgent = pos
+            conversations.records[Int(moved.conversation)].positionInAgent = Int32(pos)
         }
         directory.agentAssigned[a].removeLast()
         refreshAssignedSummary(agent: r.agent)
@@ -302,16 +296,16 @@ public struct AccountMetrics: Sendable {
     private mutating func agentSeriesId(_ key: SeriesKey) -> Int32 {
         if key.agent >= 0 {
             let a = Int(key.agent)
-            for (i, k) in agentSeriesKeysByAgent[a].enumerated() where k == key {
-                return agentSeriesByAgent[a][i]
+            for r in agentSeriesRefs[a] where r.group == key.group && r.skill == key.skill && r.userType == key.userType {
+                return r.id
             }
         } else if Int(key.skill) < noAgentSeriesBySkill.count, noAgentSeriesBySkill[Int(key.skill)] >= 0 {
             return noAgentSeriesBySkill[Int(key.skill)]
         }
         let id = agentSeries.newSeries(key)
         if key.agent >= 0 {
-            agentSeriesByAgent[Int(key.agent)].append(id)
-            agentSeriesKeysByAgent[Int(key.agent)].append(key)
+            agentSeriesRefs[Int(key.agent)].append(
+                AgentSeriesRef(group: key.group, skill: key.skill, id: id, userType: key.userType))
         } else {
             while noAgentSeriesBySkill.count <= Int(key.skill) { noAgentSeriesBySkill.append(-1) }
             noAgentSeriesBySkill[Int(key.skill)] = id

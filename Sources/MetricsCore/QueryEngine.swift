@@ -240,8 +240,8 @@ extension AccountMetrics {
         }
 
         if useAgentTable, let agents = filters.agents {
-            for a in agents.sorted() where Int(a) < agentSeriesByAgent.count {
-                for id in agentSeriesByAgent[Int(a)] { visit(id) }
+            for a in agents.sorted() where Int(a) < agentSeriesRefs.count {
+                for r in agentSeriesRefs[Int(a)] { visit(r.id) }
             }
         } else if useAgentTable, let skills = filters.skills {
             for s in 0..<min(skills.count, agentSeriesBySkill.count) where skills[s] {

@@ -15,6 +15,16 @@ struct SeriesKey: Hashable, Sendable {
     var hasAgent: Bool { agent != SeriesKey.noAgent }
 }
 
+/// One of an agent's agent-level series, by the rest of its key: the agent's short list of
+/// these (its skills × the groups / user types it had) is scanned on every sample, so key and
+/// id sit together (16 bytes) instead of in two parallel arrays.
+struct AgentSeriesRef: Sendable {
+    var group: Int32
+    var skill: Int32
+    var id: Int32
+    var userType: Int8
+}
+
 /// One minute of a series: the cumulative aggregate up to and including `minute`.
 struct SeriesEntry: Sendable {
     var minute: Int32
@@ -22,95 +32,198 @@ struct SeriesEntry: Sendable {
 }
 
 /// One attribution key's samples: the minutes that have samples, ascending, each with the
-/// cumulative aggregate up to it (one array, so an append touches one cache line). A window's
-/// sum is one subtraction, found in O(1) when the window covers the key's whole retained range
-/// and by binary search otherwise.
-struct Series: Sendable {
+/// cumulative aggregate up to it (one buffer, so an append touches one cache line). A
+/// window's sum is one subtraction, found in O(1) when the window covers the key's whole
+/// retained range and by binary search otherwise.
+///
+/// `entries[head - 1]` is always present once the series has data and holds the cumulative
+/// value before the first retained entry (at first a zero sentinel; after pruning, the last
+/// pruned entry).
+///
+/// The entries live in a raw buffer whose count and capacity are stored here, not in a
+/// Swift array: an append to an `Array` first loads the array's header (count, capacity,
+/// reference count), a cache miss of its own on ~100 k series; here the append reads only
+/// this struct (hot) and the last entry. The buffer is owned by the table's `SeriesStorage`,
+/// which frees it and copies it on write; a `Series` is only valid while its table is.
+struct Series {
+    var entries: UnsafeMutablePointer<SeriesEntry>? = nil
+    /// Entries before `head` are pruned (kept until compaction to make pruning O(1)
+    /// amortized); `entries[head - 1]` is the base.
+    var head: Int32 = 1
+    var count: Int32 = 0
+    var capacity: Int32 = 0
     var key: SeriesKey
-    var entries: [SeriesEntry] = []
-    /// Entries before `head` are pruned (kept until compaction to make pruning O(1) amortized).
-    var head: Int = 0
-    /// Cumulative value just before `entries[0]`.
-    var base: SampleAggregate = .zero
 
     init(key: SeriesKey) { self.key = key }
 
-    var isEmpty: Bool { head >= entries.count }
+    var isEmpty: Bool { head >= count }
+    /// Retained entries.
+    var retainedCount: Int { max(0, Int(count) - Int(head)) }
+
+    /// The retained entries and the base before them (for reading only, while the table is
+    /// neither mutated nor released).
+    var buffer: UnsafeBufferPointer<SeriesEntry> {
+        UnsafeBufferPointer(start: entries, count: Int(count))
+    }
 
     mutating func add(_ delta: SampleAggregate, minute: Int32) {
-        let n = entries.count
-        if n == head || entries[n - 1].minute < minute {
-            let prev = n == 0 ? base : entries[n - 1].cumulative
-            entries.append(SeriesEntry(minute: minute, cumulative: prev &+ delta))
+        let n = Int(count)
+        guard n > 0, let p = entries else {
+            reallocate(to: 4)
+            entries.unsafelyUnwrapped.initialize(to: SeriesEntry(minute: .min, cumulative: .zero))
+            (entries.unsafelyUnwrapped + 1).initialize(to: SeriesEntry(minute: minute, cumulative: delta))
+            count = 2
             return
         }
-        if entries[n - 1].minute == minute {
-            entries[n - 1].cumulative.add(delta)
+        let lastMinute = p[n - 1].minute
+        if n == Int(head) || lastMinute < minute {
+            let next = SeriesEntry(minute: minute, cumulative: p[n - 1].cumulative &+ delta)
+            if count == capacity { reallocate(to: 2 * n) }
+            (entries.unsafelyUnwrapped + n).initialize(to: next)
+            count += 1
+            return
+        }
+        if lastMinute == minute {
+            p[n - 1].cumulative.add(delta)
             return
         }
         // Late sample (events of different conversations interleave): insert in place and
         // shift the later cumulative values. Bounded by the ~1441 retained minutes.
         let i = lowerBound(minute)
-        if i < n && entries[i].minute == minute {
-            for j in i..<n { entries[j].cumulative.add(delta) }
+        if i < n && p[i].minute == minute {
+            for j in i..<n { p[j].cumulative.add(delta) }
         } else {
-            let prev = i == 0 ? base : entries[i - 1].cumulative
-            entries.insert(SeriesEntry(minute: minute, cumulative: prev &+ delta), at: i)
-            for j in (i + 1)...n { entries[j].cumulative.add(delta) }
+            let next = SeriesEntry(minute: minute, cumulative: p[i - 1].cumulative &+ delta)
+            if count == capacity { reallocate(to: 2 * n) }
+            let q = entries.unsafelyUnwrapped
+            (q + i + 1).moveInitialize(from: q + i, count: n - i)
+            (q + i).initialize(to: next)
+            count += 1
+            for j in (i + 1)...n { q[j].cumulative.add(delta) }
         }
+    }
+
+    private mutating func reallocate(to newCapacity: Int) {
+        let q = UnsafeMutablePointer<SeriesEntry>.allocate(capacity: newCapacity)
+        if let p = entries {
+            q.moveInitialize(from: p, count: Int(count))
+            p.deallocate()
+        }
+        entries = q
+        capacity = Int32(newCapacity)
     }
 
     /// First index ≥ head whose minute is ≥ `minute`.
     func lowerBound(_ minute: Int32) -> Int {
-        var lo = head, hi = entries.count
+        var lo = Int(head), hi = Int(count)
+        guard lo < hi, let p = entries else { return lo }
         while lo < hi {
             let mid = (lo + hi) >> 1
-            if entries[mid].minute < minute { lo = mid + 1 } else { hi = mid }
+            if p[mid].minute < minute { lo = mid + 1 } else { hi = mid }
         }
         return lo
     }
 
     /// Sum of the minutes in `lo...hi`; nil when no retained minute lies in it.
     func sum(lo: Int32, hi: Int32) -> SampleAggregate? {
-        let n = entries.count
-        guard head < n, lo <= hi else { return nil }
-        let i = entries[head].minute >= lo ? head : lowerBound(lo)
-        let j = entries[n - 1].minute <= hi ? n - 1 : lowerBound(hi &+ 1) - 1
+        let n = Int(count)
+        let h = Int(head)
+        guard h < n, lo <= hi, let p = entries else { return nil }
+        let i = p[h].minute >= lo ? h : lowerBound(lo)
+        let j = p[n - 1].minute <= hi ? n - 1 : lowerBound(hi &+ 1) - 1
         guard i <= j, i < n else { return nil }
-        let before = i == 0 ? base : entries[i - 1].cumulative
-        return entries[j].cumulative &- before
+        return p[j].cumulative &- p[i - 1].cumulative
     }
 
     /// Drops minutes before `cutoff`.
     mutating func prune(before cutoff: Int32) {
+        guard let p = entries else { return }
         let k = lowerBound(cutoff)
-        guard k > head else { return }
-        head = k
-        if head >= 64 && head * 2 >= entries.count {
-            base = entries[head - 1].cumulative
-            entries.removeFirst(head)
-            head = 0
+        guard k > Int(head) else { return }
+        head = Int32(k)
+        if k >= 64 && k * 2 >= Int(count) {
+            // Keep entries[k - 1] as the new base.
+            let kept = Int(count) - (k - 1)
+            p.moveInitialize(from: p + (k - 1), count: kept)
+            count = Int32(kept)
+            head = 1
         }
+    }
+}
+
+/// Owner of a table's series and their entry buffers: frees them, and is copied whole when
+/// a table shared by two values is mutated (copy on write, checked by `SeriesTable`).
+/// Unchecked Sendable: a storage reachable from two values is never mutated.
+final class SeriesStorage: @unchecked Sendable {
+    @exclusivity(unchecked) var series: [Series] = []
+
+    init() {}
+
+    deinit {
+        for s in series { s.entries?.deallocate() }  // SeriesEntry is trivial: no deinitialize
+    }
+
+    func copy() -> SeriesStorage {
+        let c = SeriesStorage()
+        c.series = series.map { s in
+            var t = s
+            if let p = s.entries {
+                let q = UnsafeMutablePointer<SeriesEntry>.allocate(capacity: Int(s.capacity))
+                q.initialize(from: p, count: Int(s.count))
+                t.entries = q
+            }
+            return t
+        }
+        return c
     }
 }
 
 /// All series of one granularity. Lookup of a key's series is the owner's (dense indexes
 /// by agent, skill or group), so the hot path hashes nothing.
 struct SeriesTable: Sendable {
-    var series: [Series] = []
+    private var storage = SeriesStorage()
+
+    /// The series, for reading: valid while this table value is alive and not mutated.
+    var series: [Series] { storage.series }
+
+    private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+    }
 
     mutating func newSeries(_ key: SeriesKey) -> Int32 {
-        series.append(Series(key: key))
-        return Int32(series.count - 1)
+        makeUnique()
+        storage.series.append(Series(key: key))
+        return Int32(storage.series.count - 1)
+    }
+
+    /// Adds a series holding `entries` (base first, as `Series.buffer` reads them) with
+    /// `head` (≥ 1) — for loading a snapshot. Returns its id.
+    mutating func restoreSeries(_ key: SeriesKey, entries: UnsafeBufferPointer<SeriesEntry>, head: Int32) -> Int32 {
+        makeUnique()
+        var s = Series(key: key)
+        if let src = entries.baseAddress, entries.count > 0 {
+            let q = UnsafeMutablePointer<SeriesEntry>.allocate(capacity: entries.count)
+            q.initialize(from: src, count: entries.count)
+            s.entries = q
+            s.count = Int32(entries.count)
+            s.capacity = Int32(entries.count)
+            s.head = max(1, head)
+        }
+        storage.series.append(s)
+        return Int32(storage.series.count - 1)
     }
 
     mutating func add(_ delta: SampleAggregate, minute: Int32, to id: Int32) {
-        series[Int(id)].add(delta, minute: minute)
+        makeUnique()
+        storage.series[Int(id)].add(delta, minute: minute)
     }
 
     mutating func prune(before cutoff: Int32) {
-        for i in series.indices { series[i].prune(before: cutoff) }
+        makeUnique()
+        storage.series.withUnsafeMutableBufferPointer { all in
+            for i in all.indices { all[i].prune(before: cutoff) }
+        }
     }
 
-    var entryCount: Int { series.reduce(0) { $0 + $1.entries.count - $1.head } }
+    var entryCount: Int { storage.series.reduce(0) { $0 + $1.retainedCount } }
 }
