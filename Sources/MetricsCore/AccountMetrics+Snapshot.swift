@@ -1,7 +1,8 @@
 /// The whole state of an `AccountMetrics` to bytes and back (docs/durability.md, "Snapshots").
-/// Every stored property is written except the ones rebuilt on restore (the id → index
-/// dictionaries, `agentSeriesKeysByAgent`). The one place that knows the layout of the core's
-/// state: a change to `AccountMetrics`, `Directory`, `ConversationTable` or `SeriesTable`
+/// Every stored property is written except the ones rebuilt on restore: the open-addressing
+/// id tables (conversations, interners; their layout depends on the process's hash seed) and
+/// the key parts in `agentSeriesRefs` (copied from the series keys). The one place that knows
+/// the layout of the core's state: a change to `AccountMetrics`, `Directory`, `ConversationTable` or `SeriesTable`
 /// must be mirrored here (and `SnapshotRoundTripTests` compares every stored field by
 /// reflection, so a forgotten one fails there).
 ///
@@ -12,7 +13,7 @@
 /// do not describe a consistent state (a bug, a version mix-up) throw instead of trapping later.
 extension AccountMetrics {
     /// Bumped whenever the layout below changes; an unknown version is refused.
-    public static let snapshotFormatVersion: UInt32 = 1
+    public static let snapshotFormatVersion: UInt32 = 2
 
     public func snapshotBytes() -> [UInt8] {
         var w = SnapshotWriter(reservingCapacity: estimatedSnapshotSize)
@@ -21,9 +22,9 @@ extension AccountMetrics {
     }
 
     var estimatedSnapshotSize: Int {
-        4096 + conversations.records.count * 96
-            + (agentSeries.series.reduce(0) { $0 + $1.entries.count } + groupSeries.series.reduce(0) { $0 + $1.entries.count })
-            * SnapshotLayout.entrySize
+        let entries = agentSeries.series.reduce(0) { $0 + Int($1.count) } + groupSeries.series.reduce(0) { $0 + Int($1.count) }
+        let conversationBytes = conversations.records.count * 96
+        return 4096 + conversationBytes + entries * SnapshotLayout.entrySize
     }
 
     public func writeSnapshot(to w: inout SnapshotWriter) {
@@ -77,21 +78,12 @@ extension AccountMetrics {
             w.string(r.id)
             w.i32(r.skill)
             w.i64(r.openedAt)
-            w.i64(r.lastTime)
-            w.i64(r.closedAt)
+            w.i64(r.lastTime)  // also the close time once closed
             w.i32(r.agent)
-            w.f64(r.weight)
             w.i64(r.assignedAt)
-            w.count(r.positionInAgent)
-            w.i64(r.pendingSince ?? 0)
-            var flags: UInt8 = 0
-            if r.isOpen { flags |= 1 }
-            if r.pendingSince != nil { flags |= 2 }
-            if r.hadHumanAssignment { flags |= 4 }
-            if r.currentIsFirstHuman { flags |= 8 }
-            if r.currentAwaitsFirstMessage { flags |= 16 }
-            if r.waitFirstSampled { flags |= 32 }
-            w.u8(flags)
+            w.count(Int(r.positionInAgent))
+            w.i64(r.pendingRaw)  // ConversationRecord.notPending when not pending
+            w.u8(r.flags)
         }
         w.int32s(c.free)
         w.int32s(c.closedQueue)
@@ -99,8 +91,9 @@ extension AccountMetrics {
         // Series and their lookups.
         Self.write(agentSeries, to: &w)
         Self.write(groupSeries, to: &w)
-        w.count(agentSeriesByAgent.count)
-        for ids in agentSeriesByAgent { w.int32s(ids) }
+        // Each agent's series ids in list order; the rest of an AgentSeriesRef is its series' key.
+        w.count(agentSeriesRefs.count)
+        for refs in agentSeriesRefs { w.int32s(refs.map(\.id)) }
         w.count(agentSeriesBySkill.count)
         for ids in agentSeriesBySkill { w.int32s(ids) }
         w.int32s(noAgentSeriesBySkill)
@@ -114,12 +107,14 @@ extension AccountMetrics {
             w.i32(s.key.group)
             w.i32(s.key.skill)
             w.u8(UInt8(bitPattern: s.key.userType))
-            w.count(s.head)
-            w.raw(SnapshotLayout.aggregateSize) { SnapshotLayout.store(s.base, to: $0, at: 0) }
-            w.count(s.entries.count)
-            w.raw(s.entries.count * SnapshotLayout.entrySize) { out in
+            // The whole buffer (base at head - 1, pruned entries not yet compacted, retained
+            // entries), so the restored series is the same value.
+            let entries = s.buffer
+            w.count(Int(s.head))
+            w.count(entries.count)
+            w.raw(entries.count * SnapshotLayout.entrySize) { out in
                 var o = 0
-                for e in s.entries {
+                for e in entries {
                     out.storeBytes(of: e.minute.littleEndian, toByteOffset: o, as: Int32.self)
                     SnapshotLayout.store(e.cumulative, to: out, at: o + 4)
                     o += SnapshotLayout.entrySize
@@ -191,25 +186,18 @@ extension AccountMetrics {
         directory = d
         // Conversations.
         var c = ConversationTable()
-        let nRecords = try r.count(minSize: 69, "conversations")
+        let nRecords = try r.count(minSize: 53, "conversations")
         c.records.reserveCapacity(nRecords)
         for _ in 0..<nRecords {
             let id = try r.string()
             var rec = ConversationRecord(id: id, skill: try r.i32(), openedAt: try r.i64(), lastTime: try r.i64())
-            rec.closedAt = try r.i64()
             rec.agent = try r.i32()
-            rec.weight = try r.f64()
             rec.assignedAt = try r.i64()
-            rec.positionInAgent = try Self.index(&r, "positionInAgent")
-            let pending = try r.i64()
+            rec.positionInAgent = Int32(try Self.index(&r, "positionInAgent"))
+            rec.pendingRaw = try r.i64()
             let flags = try r.u8()
-            guard flags < 64 else { throw SnapshotError(offset: r.offset - 1, reason: "conversation flags \(flags)") }
-            rec.isOpen = flags & 1 != 0
-            rec.pendingSince = flags & 2 != 0 ? pending : nil
-            rec.hadHumanAssignment = flags & 4 != 0
-            rec.currentIsFirstHuman = flags & 8 != 0
-            rec.currentAwaitsFirstMessage = flags & 16 != 0
-            rec.waitFirstSampled = flags & 32 != 0
+            guard flags < 32 else { throw SnapshotError(offset: r.offset - 1, reason: "conversation flags \(flags)") }
+            rec.flags = flags
             c.records.append(rec)
         }
         c.free = try r.int32s("free conversation slots")
@@ -223,9 +211,9 @@ extension AccountMetrics {
             }
             isFree[Int(f)] = true
         }
-        c.index.reserveCapacity(nRecords - c.free.count)
+        c.rebuildIndex()
         for (i, rec) in c.records.enumerated() where !isFree[i] {
-            guard c.index.updateValue(Int32(i), forKey: rec.id) == nil else {
+            guard c.find(rec.id) == Int32(i) else {
                 throw r.failure("conversation id \"\(rec.id)\" is held by two slots")
             }
         }
@@ -233,17 +221,24 @@ extension AccountMetrics {
         // Series.
         agentSeries = try Self.readSeriesTable(&r)
         groupSeries = try Self.readSeriesTable(&r)
-        let nByAgent = try r.count(minSize: 8, "agentSeriesByAgent")
-        agentSeriesByAgent.reserveCapacity(nByAgent)
-        for _ in 0..<nByAgent { agentSeriesByAgent.append(try r.int32s("agentSeriesByAgent")) }
+        let nByAgent = try r.count(minSize: 8, "agentSeriesRefs")
+        var seriesIdsByAgent: [[Int32]] = []
+        seriesIdsByAgent.reserveCapacity(nByAgent)
+        for _ in 0..<nByAgent { seriesIdsByAgent.append(try r.int32s("agentSeriesRefs")) }
         let nBySkill = try r.count(minSize: 8, "agentSeriesBySkill")
         agentSeriesBySkill.reserveCapacity(nBySkill)
         for _ in 0..<nBySkill { agentSeriesBySkill.append(try r.int32s("agentSeriesBySkill")) }
         noAgentSeriesBySkill = try r.int32s("noAgentSeriesBySkill")
         groupSeriesBySlot = try r.int32s("groupSeriesBySlot")
-        try validate(&r)
-        // Derived: each agent's series keys, in the order of its series ids.
-        agentSeriesKeysByAgent = agentSeriesByAgent.map { ids in ids.map { agentSeries.series[Int($0)].key } }
+        try validate(&r, seriesIdsByAgent: seriesIdsByAgent)
+        // Derived: each agent's refs carry its series' key parts next to the id.
+        let series = agentSeries.series
+        agentSeriesRefs = seriesIdsByAgent.map { ids in
+            ids.map { id in
+                let k = series[Int(id)].key
+                return AgentSeriesRef(group: k.group, skill: k.skill, id: id, userType: k.userType)
+            }
+        }
     }
 
     private static func interner(_ r: inout SnapshotReader, count n: Int, _ what: String) throws(SnapshotError) -> Interner {
@@ -276,17 +271,16 @@ extension AccountMetrics {
 
     private static func readSeriesTable(_ r: inout SnapshotReader) throws(SnapshotError) -> SeriesTable {
         var table = SeriesTable()
-        let n = try r.count(minSize: 13 + 8 + SnapshotLayout.aggregateSize + 8, "series")
-        table.series.reserveCapacity(n)
+        let n = try r.count(minSize: 13 + 8 + 8, "series")
         for _ in 0..<n {
             let key = SeriesKey(agent: try r.i32(), group: try r.i32(), skill: try r.i32(), userType: Int8(bitPattern: try r.u8()))
-            var s = Series(key: key)
-            s.head = try index(&r, "series head")
-            s.base = SnapshotLayout.load(try r.raw(SnapshotLayout.aggregateSize, "series base"), at: 0)
+            let head = try index(&r, "series head")
             let count = try r.count(minSize: SnapshotLayout.entrySize, "series entries")
-            guard s.head <= count else { throw r.failure("series head \(s.head) is past its \(count) entries") }
+            guard head >= 1, count == 0 || head <= count else {
+                throw r.failure("series head \(head) does not fit its \(count) entries")
+            }
             let raw = try r.raw(count * SnapshotLayout.entrySize, "series entries")
-            s.entries = [SeriesEntry](unsafeUninitializedCapacity: count) { out, initialized in
+            let entries = [SeriesEntry](unsafeUninitializedCapacity: count) { out, initialized in
                 var o = 0
                 for i in 0..<count {
                     let minute = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: Int32.self))
@@ -295,13 +289,13 @@ extension AccountMetrics {
                 }
                 initialized = count
             }
-            table.series.append(s)
+            _ = entries.withUnsafeBufferPointer { table.restoreSeries(key, entries: $0, head: Int32(head)) }
         }
         return table
     }
 
     /// Every cross-reference apply and query code follows, checked once after reading.
-    private func validate(_ r: inout SnapshotReader) throws(SnapshotError) {
+    private func validate(_ r: inout SnapshotReader, seriesIdsByAgent: [[Int32]]) throws(SnapshotError) {
         func fail(_ reason: String) -> SnapshotError { r.failure("inconsistent state: " + reason) }
         let d = directory
         let nSkills = d.skills.count, nGroups = d.groups.count, nAgents = d.agents.count
@@ -327,7 +321,7 @@ extension AccountMetrics {
         }
         // Agents.
         guard d.agentRecords.count == nAgents, d.agentHot.count == nAgents, d.agentAssigned.count == nAgents,
-              agentSeriesByAgent.count == nAgents
+              seriesIdsByAgent.count == nAgents
         else { throw fail("per-agent tables differ in length from the \(nAgents) agents") }
         for a in 0..<nAgents {
             let rec = d.agentRecords[a], hot = d.agentHot[a]
@@ -339,10 +333,10 @@ extension AccountMetrics {
             for (pos, e) in d.agentAssigned[a].enumerated() {
                 guard e.conversation >= 0, Int(e.conversation) < nRecords, skillOK(e.skill),
                       conversations.records[Int(e.conversation)].agent == Int32(a),
-                      conversations.records[Int(e.conversation)].positionInAgent == pos
+                      conversations.records[Int(e.conversation)].positionInAgent == Int32(pos)
                 else { throw fail("agent \(a) assigned entry \(pos) does not point back") }
             }
-            for id in agentSeriesByAgent[a] where id < 0 || Int(id) >= agentSeries.series.count {
+            for id in seriesIdsByAgent[a] where id < 0 || Int(id) >= agentSeries.series.count {
                 throw fail("agent \(a) has series \(id)")
             }
         }
@@ -372,18 +366,29 @@ extension AccountMetrics {
         let times = Retention.eventTimeRange
         for (i, rec) in conversations.records.enumerated() {
             guard skillOK(rec.skill) else { throw fail("conversation slot \(i) has skill \(rec.skill)") }
-            guard times.contains(rec.openedAt), times.contains(rec.lastTime), times.contains(rec.closedAt),
-                  times.contains(rec.assignedAt), rec.pendingSince.map(times.contains) ?? true,
-                  rec.weight.isFinite, rec.weight >= 0
-            else { throw fail("conversation slot \(i) has a time or weight out of range") }
+            guard times.contains(rec.openedAt), times.contains(rec.lastTime),
+                  times.contains(rec.assignedAt), rec.pendingSince.map(times.contains) ?? true
+            else { throw fail("conversation slot \(i) has a time out of range") }
             if rec.agent != -1 {
-                guard agentOK(rec.agent), rec.positionInAgent < d.agentAssigned[Int(rec.agent)].count,
-                      d.agentAssigned[Int(rec.agent)][rec.positionInAgent].conversation == Int32(i)
+                guard agentOK(rec.agent), rec.positionInAgent >= 0, Int(rec.positionInAgent) < d.agentAssigned[Int(rec.agent)].count,
+                      d.agentAssigned[Int(rec.agent)][Int(rec.positionInAgent)].conversation == Int32(i)
                 else { throw fail("conversation slot \(i) is not in agent \(rec.agent)'s list") }
             }
         }
         for c in conversations.closedQueue where c < 0 || Int(c) >= nRecords { throw fail("closedQueue holds \(c)") }
         guard conversations.closedQueueHead <= conversations.closedQueue.count else { throw fail("closedQueueHead") }
+        // Prune removes each queued conversation from the id index once: a queued slot must be
+        // indexed (not free), closed, and queued once.
+        var free = [Bool](repeating: false, count: nRecords)
+        for c in conversations.free { free[Int(c)] = true }
+        var queued = [Bool](repeating: false, count: nRecords)
+        for c in conversations.closedQueue[conversations.closedQueueHead...] {
+            let rec = conversations.records[Int(c)]
+            guard !free[Int(c)], !rec.isOpen, !queued[Int(c)] else {
+                throw fail("closedQueue holds slot \(c), which is free, open or queued twice")
+            }
+            queued[Int(c)] = true
+        }
         // Series keys and lookups.
         for s in agentSeries.series {
             let k = s.key
