@@ -70,45 +70,22 @@ struct ConversationRecord: Sendable {
 
 /// Conversations by id, with slots of forgotten (pruned) closed conversations reused.
 ///
-/// The id → slot index is an open-addressing table (linear probing) of 8-byte entries:
-/// the low 32 bits of the id's hash (which also give the home position, so growing never
-/// rehashes a string) and the record slot + 1 (0 = empty). A lookup reads one table entry and
-/// then the record, whose id confirms the match — the record is read anyway by every event,
-/// so an id lookup costs about one cache miss instead of the Swift dictionary's separate
-/// bucket, key and value arrays. Hashing is the standard library's seeded `Hasher`
-/// (`String.hashValue`), so ids chosen to collide cannot be precomputed, and equality is
-/// `String ==`: exactly the semantics of the `[String: Int32]` this replaced.
+/// The id → slot index is an `IdSlotTable` confirmed against the record's id: the record is
+/// read anyway by every event, so an id lookup costs about one cache miss more than the record
+/// itself, instead of the Swift dictionary's separate bucket, key and value arrays.
 struct ConversationTable: Sendable {
     var records: [ConversationRecord] = []
-    /// Open-addressing slots, a power of two long (or empty); see the type comment.
-    var indexSlots: [UInt64] = []
-    /// Ids in the index (open conversations and remembered closed ones).
-    var indexCount = 0
+    /// id → slot of every record not free (open conversations and remembered closed ones).
+    var index = IdSlotTable()
+    /// Ids in the index.
+    var indexCount: Int { index.count }
     var free: [Int32] = []
     /// Closed conversations in closing order, for pruning their tombstones.
     var closedQueue: [Int32] = []
     var closedQueueHead = 0
 
-    @inline(__always)
-    private static func tag(_ id: String) -> UInt32 {
-        UInt32(truncatingIfNeeded: UInt(bitPattern: id.hashValue))
-    }
-
     func find(_ id: String) -> Int32? {
-        let n = indexSlots.count
-        guard n > 0 else { return nil }
-        let tag = Self.tag(id)
-        let mask = n - 1
-        var i = Int(tag) & mask
-        while true {
-            let e = indexSlots[i]
-            if e == 0 { return nil }
-            if UInt32(truncatingIfNeeded: e >> 32) == tag {
-                let c = Int32(truncatingIfNeeded: e) &- 1
-                if records[Int(c)].id == id { return c }
-            }
-            i = (i &+ 1) & mask
-        }
+        index.find(id) { records[Int($0)].id == id }
     }
 
     /// Adds a record whose id is not in the index.
@@ -121,51 +98,8 @@ struct ConversationTable: Sendable {
             c = Int32(records.count)
             records.append(r)
         }
-        if (indexCount + 1) * 2 > indexSlots.count { growIndex() }
-        let tag = Self.tag(r.id)
-        place(UInt64(tag) << 32 | UInt64(UInt32(c) &+ 1))
-        indexCount += 1
+        index.insert(r.id, slot: c)
         return c
-    }
-
-    private mutating func place(_ entry: UInt64) {
-        let mask = indexSlots.count - 1
-        var i = Int(UInt32(truncatingIfNeeded: entry >> 32)) & mask
-        while indexSlots[i] != 0 { i = (i &+ 1) & mask }
-        indexSlots[i] = entry
-    }
-
-    private mutating func growIndex() {
-        let old = indexSlots
-        indexSlots = [UInt64](repeating: 0, count: max(16, old.count * 2))
-        for e in old where e != 0 { place(e) }
-    }
-
-    /// Removes conversation slot `c` (whose id is `id`) from the index: backward-shift
-    /// deletion, so probe chains never hold tombstones.
-    private mutating func removeFromIndex(_ c: Int32, id: String) {
-        let mask = indexSlots.count - 1
-        let want = UInt64(UInt32(c) &+ 1)
-        var i = Int(Self.tag(id)) & mask
-        while indexSlots[i] & 0xFFFF_FFFF != want {
-            precondition(indexSlots[i] != 0, "conversation index lost slot \(c)")
-            i = (i &+ 1) & mask
-        }
-        var j = i
-        while true {
-            j = (j &+ 1) & mask
-            let e = indexSlots[j]
-            if e == 0 { break }
-            let home = Int(UInt32(truncatingIfNeeded: e >> 32)) & mask
-            // Move e into the hole at i unless its home lies cyclically in (i, j].
-            let homeInRange = i <= j ? (home > i && home <= j) : (home > i || home <= j)
-            if !homeInRange {
-                indexSlots[i] = e
-                i = j
-            }
-        }
-        indexSlots[i] = 0
-        indexCount -= 1
     }
 
     /// Rebuilds the index from `records` and `free` (every slot not free is indexed). The
@@ -174,15 +108,8 @@ struct ConversationTable: Sendable {
     mutating func rebuildIndex() {
         var isFree = [Bool](repeating: false, count: records.count)
         for c in free { isFree[Int(c)] = true }
-        let live = records.count - free.count
-        var n = 16
-        while n < live * 2 { n *= 2 }
-        indexSlots = [UInt64](repeating: 0, count: n)
-        indexCount = 0
-        for c in records.indices where !isFree[c] {
-            place(UInt64(Self.tag(records[c].id)) << 32 | UInt64(UInt32(c) &+ 1))
-            indexCount += 1
-        }
+        index = IdSlotTable(capacity: records.count - free.count)
+        for c in records.indices where !isFree[c] { index.insert(records[c].id, slot: Int32(c)) }
     }
 
     /// Forgets closed conversations closed before `cutoff` (by close time, in close order).
@@ -191,7 +118,7 @@ struct ConversationTable: Sendable {
             let c = closedQueue[closedQueueHead]
             let r = records[Int(c)]
             guard r.closedAt < cutoff else { break }
-            removeFromIndex(c, id: r.id)
+            index.remove(r.id, slot: c)
             records[Int(c)].id = ""
             free.append(c)
             closedQueueHead += 1

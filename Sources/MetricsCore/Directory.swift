@@ -1,13 +1,11 @@
 /// Interns string ids of one kind (skills, groups, agents) into dense Int32 indexes, so the
 /// hot paths index arrays instead of hashing strings.
 ///
-/// The index is the same open-addressing table as the conversation index (8-byte entries:
-/// low 32 bits of the id's `hashValue`, which also give the home position, and index + 1;
-/// 0 = empty), confirmed against `ids`: one table read and one id read per lookup instead of
-/// the dictionary's bitmap, key and value arrays. Ids are never removed.
+/// The index is an `IdSlotTable`, confirmed against `ids`, like the conversation index. Ids are
+/// never removed.
 struct Interner: Sendable {
     private(set) var ids: [String] = []
-    private var slots: [UInt64] = []
+    private var index = IdSlotTable()
 
     var count: Int { ids.count }
 
@@ -23,46 +21,16 @@ struct Interner: Sendable {
         }
     }
 
-    @inline(__always)
-    private static func tag(_ id: String) -> UInt32 {
-        UInt32(truncatingIfNeeded: UInt(bitPattern: id.hashValue))
-    }
-
     func find(_ id: String) -> Int32? {
-        let n = slots.count
-        guard n > 0 else { return nil }
-        let tag = Self.tag(id)
-        let mask = n - 1
-        var i = Int(tag) & mask
-        while true {
-            let e = slots[i]
-            if e == 0 { return nil }
-            if UInt32(truncatingIfNeeded: e >> 32) == tag {
-                let c = Int32(truncatingIfNeeded: e) &- 1
-                if ids[Int(c)] == id { return c }
-            }
-            i = (i &+ 1) & mask
-        }
+        index.find(id) { ids[Int($0)] == id }
     }
 
     mutating func intern(_ id: String) -> Int32 {
         if let i = find(id) { return i }
         let i = Int32(ids.count)
         ids.append(id)
-        if ids.count * 2 > slots.count {
-            let old = slots
-            slots = [UInt64](repeating: 0, count: max(16, old.count * 2))
-            for e in old where e != 0 { place(e) }
-        }
-        place(UInt64(Self.tag(id)) << 32 | UInt64(UInt32(i) &+ 1))
+        index.insert(id, slot: i)
         return i
-    }
-
-    private mutating func place(_ entry: UInt64) {
-        let mask = slots.count - 1
-        var i = Int(UInt32(truncatingIfNeeded: entry >> 32)) & mask
-        while slots[i] != 0 { i = (i &+ 1) & mask }
-        slots[i] = entry
     }
 }
 

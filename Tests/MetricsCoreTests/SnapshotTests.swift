@@ -6,7 +6,7 @@ import Testing
 /// Dictionaries and sets are rendered sorted, so only their contents count.
 /// Two kinds of stored property are not compared as stored: a `Series`' raw entry pointer (its
 /// entries are compared instead, with head and count; capacity is an allocation detail) and the
-/// open-addressing index tables (`indexSlots`, `Interner.slots`), whose layout depends on the
+/// open-addressing index tables (`IdSlotTable.probes`), whose layout depends on the
 /// process's hash seed and growth history and which a restore rebuilds from the ids.
 func deepDump(_ x: Any) -> String {
     if let s = x as? Series {
@@ -15,7 +15,7 @@ func deepDump(_ x: Any) -> String {
     let m = Mirror(reflecting: x)
     switch m.displayStyle {
     case .struct?, .class?, .tuple?:
-        return "{" + m.children.filter { $0.label != "indexSlots" && $0.label != "slots" }
+        return "{" + m.children.filter { $0.label != "probes" }
             .map { "\($0.label ?? "_")=\(deepDump($0.value))" }.joined(separator: ",") + "}"
     case .collection?:
         return "[" + m.children.map { deepDump($0.value) }.joined(separator: ",") + "]"
@@ -115,7 +115,7 @@ func restored(_ a: AccountMetrics) throws -> AccountMetrics { try decodeSnapshot
         b.conversations.records[i].waitFirstSampled.toggle()
         #expect(deepDump(a) != deepDump(b))
         var c = a
-        c.conversations.indexCount += 1
+        c.conversations.closedQueueHead += 1
         #expect(deepDump(a) != deepDump(c))
         // A series is compared by its entries (behind a raw pointer), not by its address.
         var d = a

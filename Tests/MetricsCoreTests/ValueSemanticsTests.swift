@@ -70,7 +70,7 @@ import Testing
         for i in 500..<600 { f.open("c\(i)", "s1", at: T0 + day + 3) }  // reuses some
         var t = f.account.conversations
         let before = (0..<700).map { t.find("c\($0)") }
-        t.indexSlots = []
+        t.index = IdSlotTable()
         t.rebuildIndex()
         #expect((0..<700).map { t.find("c\($0)") } == before)
         #expect(t.indexCount == 350)
