@@ -158,8 +158,8 @@ enum MetricsRequestRules {
         return MetricsQuery.Sort(key: .metric(metric), descending: descending)
     }
 
-    /// A snake_case request name of the given kind. `active_conversations` is a current-value
-    /// metric like `assigned_conversations` (same value, its own response name).
+    /// Entry `index` of the metrics list of `kind`: the accepted case costs one lookup; the
+    /// field name for the error is built only when refusing.
     static func metric(named name: String, list kind: Metric.Kind, index: Int) throws(APIError) -> Metric {
         if let m = Metric(requestName: name), m.kind == kind { return m }
         // Only a refusal pays for the field name.
@@ -167,6 +167,8 @@ enum MetricsRequestRules {
         return try metric(named: name, field: "\(list)[\(index)]", kind: kind)
     }
 
+    /// A snake_case request name of the given kind. `active_conversations` is a current-value
+    /// metric like `assigned_conversations` (same value, its own response name).
     static func metric(named name: String, field: String, kind: Metric.Kind) throws(APIError) -> Metric {
         guard let m = Metric(requestName: name) else {
             if let camel = Metric(responseName: name) {
