@@ -78,7 +78,13 @@ enum RESTQuery {
     /// The query string of a metrics URL: parameters in the order offset, limit, sort; sort
     /// only when non-empty, percent-encoded where a query string needs it.
     static func queryString(offset: Int64, limit: Int64, sort: String) -> String {
-        var s = "offset=\(offset)&limit=\(limit)"
+        "offset=\(offset)" + afterOffset(limit: limit, sort: sort)
+    }
+
+    /// What follows the offset's value in `queryString`: `&limit=..` and, when non-empty,
+    /// `&sort=..` (links build it once per response and vary only the offset).
+    static func afterOffset(limit: Int64, sort: String) -> String {
+        var s = "&limit=\(limit)"
         if !sort.isEmpty {
             s += "&sort="
             s += percentEncode(sort)

@@ -66,12 +66,7 @@ enum ResponseLinks {
         prefix += base.authority
         prefix += base.path
         prefix += "?offset="
-        var suffix = "&limit="
-        suffix += String(limit)
-        if !sort.isEmpty {
-            suffix += "&sort="
-            suffix += RESTQuery.percentEncode(sort)
-        }
+        let suffix = RESTQuery.afterOffset(limit: Int64(limit), sort: sort)
         let fixedBytes = prefix.utf8.count + suffix.utf8.count
         func link(_ rel: String, _ at: Int) -> Link {
             let offset = String(at)
