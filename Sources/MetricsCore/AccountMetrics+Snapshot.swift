@@ -34,7 +34,7 @@ extension AccountMetrics {
         w.count(d.skills.ids.count)
         for id in d.skills.ids { w.string(id) }
         for name in d.skillNames { w.optionalString(name) }
-        w.int32s(d.skillAgentCount)
+        w.int32s(d.skillAgents.map { Int32($0.count) })
         w.int32s(d.skillLastSampleMinute)
         w.int32s(d.skillOpenAssigned)
         // Groups.
@@ -142,7 +142,7 @@ extension AccountMetrics {
         let nSkills = try r.count(minSize: 4, "skills")
         d.skills = try Self.interner(&r, count: nSkills, "skill")
         d.skillNames = try Self.optionalStrings(&r, count: nSkills)
-        d.skillAgentCount = try Self.int32s(&r, count: nSkills, "skillAgentCount")
+        let skillAgentCount = try Self.int32s(&r, count: nSkills, "skillAgentCount")
         d.skillLastSampleMinute = try Self.int32s(&r, count: nSkills, "skillLastSampleMinute")
         d.skillOpenAssigned = try Self.int32s(&r, count: nSkills, "skillOpenAssigned")
         // Groups.
@@ -230,7 +230,13 @@ extension AccountMetrics {
         for _ in 0..<nBySkill { agentSeriesBySkill.append(try r.int32s("agentSeriesBySkill")) }
         noAgentSeriesBySkill = try r.int32s("noAgentSeriesBySkill")
         groupSeriesBySlot = try r.int32s("groupSeriesBySlot")
-        try validate(&r, seriesIdsByAgent: seriesIdsByAgent)
+        try validate(&r, seriesIdsByAgent: seriesIdsByAgent, skillAgentCount: skillAgentCount)
+        // Derived: each skill's agents, ascending (the snapshot holds only their counts).
+        var skillAgents = [[Int32]](repeating: [], count: nSkills)
+        for (a, rec) in directory.agentRecords.enumerated() {
+            for s in rec.skills where skillAgents[Int(s)].last != Int32(a) { skillAgents[Int(s)].append(Int32(a)) }
+        }
+        directory.skillAgents = skillAgents
         // Derived: each agent's refs carry its series' key parts next to the id.
         let series = agentSeries.series
         agentSeriesRefs = seriesIdsByAgent.map { ids in
@@ -295,7 +301,9 @@ extension AccountMetrics {
     }
 
     /// Every cross-reference apply and query code follows, checked once after reading.
-    private func validate(_ r: inout SnapshotReader, seriesIdsByAgent: [[Int32]]) throws(SnapshotError) {
+    private func validate(
+        _ r: inout SnapshotReader, seriesIdsByAgent: [[Int32]], skillAgentCount: [Int32]
+    ) throws(SnapshotError) {
         func fail(_ reason: String) -> SnapshotError { r.failure("inconsistent state: " + reason) }
         let d = directory
         let nSkills = d.skills.count, nGroups = d.groups.count, nAgents = d.agents.count
@@ -360,7 +368,7 @@ extension AccountMetrics {
                 throw fail("agent \(a) summary (maxSlots \(hot.maxSlots), weight \(hot.weightSum), oldest \(hot.oldestOpenedAt))")
             }
         }
-        guard agentsWithSkill == d.skillAgentCount else { throw fail("skillAgentCount differs from the agents' skills") }
+        guard agentsWithSkill == skillAgentCount else { throw fail("skillAgentCount differs from the agents' skills") }
         guard openAssigned == d.skillOpenAssigned else { throw fail("skillOpenAssigned differs from the assigned lists") }
         // Conversations.
         let times = Retention.eventTimeRange

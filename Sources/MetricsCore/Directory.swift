@@ -71,8 +71,10 @@ struct Directory: Sendable {
     var skills = Interner()
     /// Name per interned skill; nil for ids only seen in data, never upserted.
     var skillNames: [String?] = []
-    /// Agents having each skill (a count: "ids seen" includes agents' skills).
-    var skillAgentCount: [Int32] = []
+    /// Agents having each skill, ascending, each once. Queries with a skill filter visit these
+    /// instead of every agent; non-empty also means "seen" (ids seen include agents' skills).
+    /// Derived from the agents' records: snapshots store only the counts, restore rebuilds it.
+    var skillAgents: [[Int32]] = []
     /// Latest minute of any by-time sample with this skill ("ids seen" in retained data).
     var skillLastSampleMinute: [Int32] = []
     /// Open assigned conversations with this skill ("ids seen").
@@ -96,7 +98,7 @@ struct Directory: Sendable {
         let s = skills.intern(id)
         if Int(s) == skillNames.count {
             skillNames.append(nil)
-            skillAgentCount.append(0)
+            skillAgents.append([])
             skillLastSampleMinute.append(Int32.min)
             skillOpenAssigned.append(0)
         }
@@ -154,7 +156,8 @@ struct Directory: Sendable {
         }
         if let a = agents.find(id) {
             var r = agentRecords[Int(a)]
-            for s in r.skills { skillAgentCount[Int(s)] -= 1 }
+            for s in r.skills where !skillSet.contains(s) { removeSkillAgent(agent: a, skill: s) }
+            for s in skillSet where !r.skills.contains(s) { addSkillAgent(agent: a, skill: s) }
             let oldGroup = agentHot[Int(a)].group
             if oldGroup != g {
                 removeMember(agent: a, group: oldGroup, position: r.positionInGroup)
@@ -175,8 +178,34 @@ struct Directory: Sendable {
             agentRecords.append(r)
             agentHot.append(AgentHot(group: g, maxSlots: Int32(maxSlots), userType: userType))
             agentAssigned.append([])
+            for s in skillSet { addSkillAgent(agent: a, skill: s) }
         }
-        for s in skillSet { skillAgentCount[Int(s)] += 1 }
+    }
+
+    /// Adds `agent` to the skill's ascending list (no-op if present). New agents have the
+    /// highest index, so this is almost always an append.
+    mutating func addSkillAgent(agent: Int32, skill: Int32) {
+        let i = Self.lowerBound(agent, in: skillAgents[Int(skill)])
+        if i == skillAgents[Int(skill)].count || skillAgents[Int(skill)][i] != agent {
+            skillAgents[Int(skill)].insert(agent, at: i)
+        }
+    }
+
+    private mutating func removeSkillAgent(agent: Int32, skill: Int32) {
+        let i = Self.lowerBound(agent, in: skillAgents[Int(skill)])
+        if i < skillAgents[Int(skill)].count && skillAgents[Int(skill)][i] == agent {
+            skillAgents[Int(skill)].remove(at: i)
+        }
+    }
+
+    /// First position in ascending `list` whose element is not below `value`.
+    static func lowerBound(_ value: Int32, in list: [Int32]) -> Int {
+        var lo = 0, hi = list.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if list[mid] < value { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
     }
 
     private mutating func removeMember(agent: Int32, group: Int32, position pos: Int) {

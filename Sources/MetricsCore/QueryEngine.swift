@@ -86,7 +86,7 @@ extension AccountMetrics {
         case .skillId?:
             entityCount = dir.skillNames.count
             if q.filters.skillIds.isEmpty {
-                for s in 0..<entityCount where dir.skillNames[s] != nil || dir.skillAgentCount[s] > 0
+                for s in 0..<entityCount where dir.skillNames[s] != nil || !dir.skillAgents[s].isEmpty
                     || Int64(dir.skillLastSampleMinute[s]) >= cutoff || dir.skillOpenAssigned[s] > 0
                 {
                     keys.append(dir.skills.ids[s])
@@ -265,7 +265,8 @@ extension AccountMetrics {
         let needAgentSkills = filters.skills != nil || groupBy == .skillId
 
         dir.agentHot.withUnsafeBufferPointer { hot in
-            func visit(_ a: Int32) {
+            /// `hasSkill`: the caller knows the agent has a requested skill.
+            func visit(_ a: Int32, hasSkill: Bool = false) {
                 let agent = hot[Int(a)]
                 if let agents = filters.agents, !agents.contains(a) { return }
                 if let groups = filters.groups, !groups[Int(agent.group)] { return }
@@ -290,7 +291,9 @@ extension AccountMetrics {
                     }
                 }
                 guard agentMetrics else { return }
-                if let skills = filters.skills, !dir.agentRecords[Int(a)].skills.contains(where: { skills[Int($0)] }) {
+                if !hasSkill, let skills = filters.skills,
+                    !dir.agentRecords[Int(a)].skills.contains(where: { skills[Int($0)] })
+                {
                     return
                 }
                 var acc = GroupAccumulator()
@@ -333,9 +336,39 @@ extension AccountMetrics {
                 for g in 0..<groups.count where groups[g] {
                     for a in dir.groupMembers[g] { visit(a) }
                 }
+            } else if let skills = filters.skills, !assignedMetrics {
+                // Only agents with a requested skill count, so visit just those (the assigned
+                // metrics still walk everyone: a conversation's skill need not be its agent's).
+                // Ascending, the order of the full walk, so load sums are the same to the bit.
+                var chosen: [Int32] = []
+                for s in 0..<min(skills.count, dir.skillAgents.count) where skills[s] {
+                    if chosen.isEmpty {
+                        chosen = dir.skillAgents[s]
+                    } else {
+                        chosen = Self.mergeAscending(chosen, dir.skillAgents[s])
+                    }
+                }
+                for a in chosen { visit(a, hasSkill: true) }
             } else {
                 for a in 0..<Int32(hot.count) { visit(a) }
             }
         }
+    }
+
+    /// The union of two ascending lists without duplicates, ascending.
+    static func mergeAscending(_ x: [Int32], _ y: [Int32]) -> [Int32] {
+        var out: [Int32] = []
+        out.reserveCapacity(x.count + y.count)
+        var i = 0, j = 0
+        while i < x.count || j < y.count {
+            if j == y.count || (i < x.count && x[i] < y[j]) {
+                out.append(x[i]); i += 1
+            } else if i == x.count || y[j] < x[i] {
+                out.append(y[j]); j += 1
+            } else {
+                out.append(x[i]); i += 1; j += 1
+            }
+        }
+        return out
     }
 }

@@ -35,6 +35,36 @@ import Testing
         #expect(filtered.all?[.backSoonAgents] == .c(0))
     }
 
+    /// Skill filters on agent metrics follow re-upserts that drop or add skills, and an agent
+    /// with several of the requested skills counts once.
+    @Test func skillFilterFollowsReUpsertedSkills() {
+        var f = Fixture()
+        f.skill("s1"); f.skill("s2"); f.skill("s3")
+        f.agent("a1", group: "g1", skills: ["s1"], slots: 4)
+        f.agent("a2", group: "g1", skills: ["s1", "s2"], slots: 2, state: .away)
+        f.agent("a3", group: "g2", skills: ["s3"], slots: 8)
+        func online(_ skills: Set<String>) -> MetricValue? {
+            f.query([.onlineAgents], now: now, filters: .init(skillIds: skills)).all?[.onlineAgents]
+        }
+        func away(_ skills: Set<String>) -> MetricValue? {
+            f.query([.awayAgents], now: now, filters: .init(skillIds: skills)).all?[.awayAgents]
+        }
+        #expect(online(["s1"]) == .c(1))
+        #expect(away(["s1", "s2"]) == .c(1))
+        // a1 drops s1 for s2; a3 gains s1.
+        f.agent("a1", group: "g1", skills: ["s2"], slots: 4, state: nil)
+        f.agent("a3", group: "g2", skills: ["s3", "s1"], slots: 8, state: nil)
+        #expect(online(["s1"]) == .c(1))  // a3 now
+        #expect(online(["s2"]) == .c(1))  // a1
+        #expect(online(["s1", "s2", "s3"]) == .c(2))
+        #expect(away(["s2", "s1"]) == .c(1))
+        let loads = f.query([.availableSlots], now: now, filters: .init(skillIds: ["s2"]))
+        #expect(loads.all?[.availableSlots] == .c(4))  // a1 only: a2 is away
+        f.agent("a3", group: "g2", skills: [], slots: 8, state: nil)
+        #expect(online(["s1"]) == .c(0))
+        #expect(online(["s3"]) == .c(0))
+    }
+
     @Test func loadsAndSlotsOverTheRightAgents() {
         var f = Fixture()
         f.agent("h1", group: "g1", skills: ["s1"], slots: 4)
