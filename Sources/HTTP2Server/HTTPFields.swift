@@ -57,8 +57,12 @@ public struct HTTPFields: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
 
     /// The first value of `name` (case-insensitive), or nil.
     public subscript(name: String) -> String? {
-        let name = Self.lowercased(name)
-        return self.fields.first { $0.name == name }?.value
+        // Callers mostly ask with lowercase literals: look first, lowercase only on a miss
+        // (stored names are lowercase, so a name with uppercase letters can only match then).
+        if let field = self.fields.first(where: { $0.name == name }) { return field.value }
+        let lower = Self.lowercased(name)
+        guard lower != name else { return nil }
+        return self.fields.first { $0.name == lower }?.value
     }
 
     /// Every value of `name` (case-insensitive), in order.

@@ -116,6 +116,11 @@ enum RESTQuery {
     }
 
     static func percentDecode(_ text: Substring, parameter: String) throws(APIError) -> String {
+        // Most names and values ("limit", "50") have nothing to decode: no byte buffer, and a
+        // short result stays inline in the String.
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
+            return String(text)
+        }
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
         var it = text.utf8.makeIterator()

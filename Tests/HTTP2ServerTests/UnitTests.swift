@@ -10,6 +10,8 @@ extension AllHTTP2ServerTests {
             fields.add(name: "x-multi", value: "2")
             #expect(fields.fields.map(\.name) == ["content-type", "x-multi", "x-multi"])
             #expect(fields["CONTENT-TYPE"] == "text/plain")
+            #expect(fields["content-type"] == "text/plain")
+            #expect(fields["Content-Length"] == nil && fields["content-length"] == nil)
             #expect(fields.values(for: "X-Multi") == ["1", "2"])
             fields.replaceOrAdd(name: "x-multi", value: "3")
             #expect(fields.values(for: "x-multi") == ["3"])

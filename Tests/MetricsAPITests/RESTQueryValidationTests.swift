@@ -71,6 +71,11 @@ import Testing
         var req = GetMetricsRequest()
         try req.applyRESTQuery("sort=closedConversations%3Adesc")
         #expect(req.sort == "closedConversations:desc")
+        // '+' is a space; a name needs decoding as much as a value; plain text stays as is.
+        try req.applyRESTQuery("so%72t=a+b%2B")
+        #expect(req.sort == "a b+")
+        try req.applyRESTQuery("sort=key:asc")
+        #expect(req.sort == "key:asc")
     }
 
     @Test func badPercentEncodingIs400() {

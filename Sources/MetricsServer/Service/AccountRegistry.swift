@@ -36,7 +36,7 @@ final class AccountRegistry: Sendable {
     /// An account never written to answers like an empty one.
     func query(_ q: MetricsQuery, now: Int64) -> MetricsResult {
         guard let account = existing(q.accountId) else { return AccountMetrics().query(q, now: now) }
-        return account.read { $0.metrics.query(q, now: now) }
+        return account.readInPlace { $0.pointee.metrics.query(q, now: now) }
     }
 
     /// Reads one account under its shared lock (queries keep running); nil for an unknown account.

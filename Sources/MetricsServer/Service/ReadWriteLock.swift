@@ -11,10 +11,13 @@ import Darwin
 /// which hold the lock for their whole duration.
 final class ReadWriteLock<Value>: @unchecked Sendable {
     private let lock: UnsafeMutablePointer<pthread_rwlock_t>
-    private var value: Value
+    /// The value lives behind a pointer rather than in a stored property, so `readInPlace` can
+    /// hand out its address.
+    private let storage: UnsafeMutablePointer<Value>
 
     init(_ value: Value) {
-        self.value = value
+        storage = .allocate(capacity: 1)
+        storage.initialize(to: value)
         lock = .allocate(capacity: 1)
         lock.initialize(to: pthread_rwlock_t())
         let rc = pthread_rwlock_init(lock, nil)
@@ -24,17 +27,28 @@ final class ReadWriteLock<Value>: @unchecked Sendable {
     deinit {
         pthread_rwlock_destroy(lock)
         lock.deallocate()
+        storage.deinitialize(count: 1)
+        storage.deallocate()
     }
 
     func read<R>(_ body: (borrowing Value) throws -> R) rethrows -> R {
         pthread_rwlock_rdlock(lock)
         defer { pthread_rwlock_unlock(lock) }
-        return try body(value)
+        return try body(storage.pointee)
+    }
+
+    /// `read` for hot paths: the body reaches the value through a pointer, so calling a method
+    /// on a part of it (`$0.pointee.metrics.query(...)`) borrows in place. With `read`, the
+    /// optimizer still copied the whole account state into the closure on every query.
+    func readInPlace<R>(_ body: (UnsafePointer<Value>) throws -> R) rethrows -> R {
+        pthread_rwlock_rdlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
+        return try body(storage)
     }
 
     func write<R>(_ body: (inout Value) throws -> R) rethrows -> R {
         pthread_rwlock_wrlock(lock)
         defer { pthread_rwlock_unlock(lock) }
-        return try body(&value)
+        return try body(&storage.pointee)
     }
 }
