@@ -72,6 +72,8 @@ let package = Package(
         ),
         // The restart benchmark (docs/benchmarks.md "Durability"): scripts/bench-restart.
         .executableTarget(name: "restartbench", dependencies: ["MetricsServer", "MetricsAPI", "MetricsCore"]),
+        // A pipelining HTTP/1.1 load client for scripts/bench (h2load does not pipeline bodies).
+        .executableTarget(name: "h1load"),
         .executableTarget(
             name: "h2bench",
             dependencies: [
