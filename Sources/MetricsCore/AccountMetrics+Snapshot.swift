@@ -278,6 +278,11 @@ extension AccountMetrics {
     private static func readSeriesTable(_ r: inout SnapshotReader) throws(SnapshotError) -> SeriesTable {
         var table = SeriesTable()
         let n = try r.count(minSize: 13 + 8 + 8, "series")
+        // Entries are decoded into one scratch buffer (reused, so it stays in cache) and
+        // copied by `restoreSeries` into the series' own buffer of their exact count.
+        var scratch = UnsafeMutablePointer<SeriesEntry>.allocate(capacity: 0)
+        var scratchCapacity = 0
+        defer { scratch.deallocate() }
         for _ in 0..<n {
             let key = SeriesKey(agent: try r.i32(), group: try r.i32(), skill: try r.i32(), userType: Int8(bitPattern: try r.u8()))
             let head = try index(&r, "series head")
@@ -286,16 +291,26 @@ extension AccountMetrics {
                 throw r.failure("series head \(head) does not fit its \(count) entries")
             }
             let raw = try r.raw(count * SnapshotLayout.entrySize, "series entries")
-            let entries = [SeriesEntry](unsafeUninitializedCapacity: count) { out, initialized in
-                var o = 0
-                for i in 0..<count {
-                    let minute = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: Int32.self))
-                    (out.baseAddress! + i).initialize(to: SeriesEntry(minute: minute, cumulative: SnapshotLayout.load(raw, at: o + 4)))
-                    o += SnapshotLayout.entrySize
-                }
-                initialized = count
+            if count > scratchCapacity {
+                scratch.deallocate()
+                scratchCapacity = max(count, 2 * scratchCapacity)
+                scratch = UnsafeMutablePointer<SeriesEntry>.allocate(capacity: scratchCapacity)
             }
-            _ = entries.withUnsafeBufferPointer { table.restoreSeries(key, entries: $0, head: Int32(head)) }
+            var previous = Int32.min
+            var o = 0
+            for i in 0..<count {
+                let minute = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: Int32.self))
+                // Window sums binary-search the minutes and late samples insert by them: they
+                // must be strictly ascending, or answers would silently be wrong.
+                guard i == 0 || minute > previous else {
+                    throw r.failure("series entries are not in ascending minute order (\(minute) after \(previous))")
+                }
+                previous = minute
+                (scratch + i).initialize(to: SeriesEntry(minute: minute, cumulative: SnapshotLayout.load(raw, at: o + 4)))
+                o += SnapshotLayout.entrySize
+            }
+            _ = table.restoreSeries(key, entries: UnsafeBufferPointer(start: scratch, count: count), head: Int32(head))
+            scratch.deinitialize(count: count)
         }
         return table
     }

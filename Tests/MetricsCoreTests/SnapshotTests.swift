@@ -189,6 +189,22 @@ func restored(_ a: AccountMetrics) throws -> AccountMetrics { try decodeSnapshot
         #expect(thrown > bytes.count / 10, "\(thrown) thrown, \(accepted) accepted")
     }
 
+    /// Window sums binary-search a series' minutes: a snapshot whose minutes repeat or go
+    /// backwards (which a byte flip can leave otherwise consistent) is refused by name.
+    @Test(arguments: [[10, 10], [10, 12, 11]])
+    func seriesMinutesNotStrictlyAscendingAreRefused(minutes: [Int32]) {
+        var a = AccountMetrics()
+        let entries = minutes.map { SeriesEntry(minute: $0, cumulative: SampleAggregate()) }
+        entries.withUnsafeBufferPointer {
+            _ = a.agentSeries.restoreSeries(SeriesKey(agent: SeriesKey.noAgent, group: -1, skill: 0, userType: 0), entries: $0, head: 1)
+        }
+        #expect {
+            _ = try decodeSnapshot(a.snapshotBytes())
+        } throws: { error in
+            "\(error)".contains("series entries are not in ascending minute order (\(minutes.last!) after")
+        }
+    }
+
     @Test func unknownVersionIsRefusedByName() {
         var (_, bytes, _) = Self.sample()
         bytes[0] = 99
