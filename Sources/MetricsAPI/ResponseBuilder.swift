@@ -1,22 +1,78 @@
 public import MetricsCore
 
-/// Where the links of a response point: `scheme://authority` + `path` (SPEC §1 "Links"). The
-/// gRPC front passes the REST path too, so both fronts return the same hrefs.
+/// Where the links of a response point: `scheme://authority` + the account's REST metrics path
+/// (SPEC §1 "Links"). The gRPC front passes the REST path too, so both fronts return the same
+/// hrefs. The path is kept in its parts: each href is written in one go from them.
 public struct LinkBase: Sendable, Equatable {
     public var scheme: String
     /// The `Host` header (REST) or `:authority` (gRPC), e.g. `127.0.0.1:8080`.
     public var authority: String
-    public var path: String
+    /// Validated (`[A-Za-z0-9_.-]{1,64}`), so it needs no escaping in a path.
+    public var accountId: String
 
-    public init(scheme: String, authority: String, path: String) {
+    public init(scheme: String, authority: String, accountId: String) {
         self.scheme = scheme
         self.authority = authority
-        self.path = path
+        self.accountId = accountId
     }
 
-    /// The REST metrics path of an account (account ids are validated, so need no escaping).
-    public static func metricsPath(accountId: String) -> String {
-        "/manager_workspace/api/account/\(accountId)/metrics"
+    /// The REST metrics path of the account.
+    public var path: String { Self.pathHead + accountId + "/metrics" }
+
+    /// `scheme://authority/manager_workspace/api/account/{id}/metrics?offset={offset}{rest}`
+    /// as one exactly-sized string: no intermediate strings, one allocation.
+    func href(offset: Int, rest: String) -> String {
+        // The offset's decimal digits, written backwards from the end of 24 bytes of room.
+        var room: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        let digitsStart = withUnsafeMutableBytes(of: &room) { Self.writeDecimal(offset, endingAt: $0) }
+        let digitCount = 24 - digitsStart
+        var pieces = (scheme, authority, accountId, rest)
+        let total = pieces.0.utf8.count + 3 + pieces.1.utf8.count + Self.pathHead.utf8.count + pieces.2.utf8.count
+            + Self.pathTailAndOffset.utf8.count + digitCount + pieces.3.utf8.count
+        return String(unsafeUninitializedCapacity: total) { out in
+            var p = out.baseAddress!
+            var sep = "://", head = Self.pathHead, tail = Self.pathTailAndOffset
+            p = Self.copy(&pieces.0, to: p)
+            p = Self.copy(&sep, to: p)
+            p = Self.copy(&pieces.1, to: p)
+            p = Self.copy(&head, to: p)
+            p = Self.copy(&pieces.2, to: p)
+            p = Self.copy(&tail, to: p)
+            withUnsafeBytes(of: &room) { p.initialize(from: $0.baseAddress!.assumingMemoryBound(to: UInt8.self) + digitsStart, count: digitCount) }
+            p += digitCount
+            p = Self.copy(&pieces.3, to: p)
+            return p - out.baseAddress!
+        }
+    }
+
+    /// Copies the text's UTF-8 to `p`; returns the position after it. (Plain pointers: buffer
+    /// slices and captured counters cost a metadata lookup or an exclusivity check each.)
+    private static func copy(_ text: inout String, to p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        text.withUTF8 { bytes in
+            guard let src = bytes.baseAddress else { return p }
+            p.initialize(from: src, count: bytes.count)
+            return p + bytes.count
+        }
+    }
+
+    static let pathHead = "/manager_workspace/api/account/"
+    static let pathTailAndOffset = "/metrics?offset="
+
+    /// Writes `value` in decimal so that it ends at the end of `out` (24 bytes); returns where
+    /// it starts.
+    static func writeDecimal(_ value: Int, endingAt out: UnsafeMutableRawBufferPointer) -> Int {
+        var magnitude = value.magnitude
+        var at = out.count
+        repeat {
+            at -= 1
+            out[at] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+            magnitude /= 10
+        } while magnitude > 0
+        if value < 0 {
+            at -= 1
+            out[at] = UInt8(ascii: "-")
+        }
+        return at
     }
 }
 
@@ -59,23 +115,11 @@ enum ResponseLinks {
         let offset = max(0, offset)
         var m = Metadata()
         m.count = Int64(count)
-        // Every href is `prefix + offset + suffix` (RESTQuery.queryString's order: offset, limit,
-        // sort): the constant parts are built once, then each link is one exactly-sized string.
-        var prefix = base.scheme
-        prefix += "://"
-        prefix += base.authority
-        prefix += base.path
-        prefix += "?offset="
-        let suffix = RESTQuery.afterOffset(limit: Int64(limit), sort: sort)
-        let fixedBytes = prefix.utf8.count + suffix.utf8.count
+        // Every href is the base, the offset, then `&limit=..[&sort=..]` (RESTQuery.queryString's
+        // order: offset, limit, sort), each written as one exactly-sized string.
+        let rest = RESTQuery.afterOffset(limit: Int64(limit), sort: sort)
         func link(_ rel: String, _ at: Int) -> Link {
-            let offset = String(at)
-            var href = ""
-            href.reserveCapacity(fixedBytes + offset.utf8.count)
-            href += prefix
-            href += offset
-            href += suffix
-            return Link(rel: rel, href: href)
+            Link(rel: rel, href: base.href(offset: at, rest: rest))
         }
         m.first = link("first", 0)
         if offset > 0 { m.prev = link("prev", max(0, offset - limit)) }

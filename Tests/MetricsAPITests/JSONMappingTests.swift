@@ -110,7 +110,7 @@ import Testing
             offset: 0, limit: 1)
         let resp = GetMetricsResponse(
             result: result, query: query, sortAsSent: "closedConversations:desc",
-            base: LinkBase(scheme: "http", authority: "HOST", path: LinkBase.metricsPath(accountId: "A")))
+            base: LinkBase(scheme: "http", authority: "HOST", accountId: "A"))
         #expect(resp.jsonBytes().text == Self.specResponse)
     }
 

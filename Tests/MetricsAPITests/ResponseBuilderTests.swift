@@ -2,7 +2,7 @@
 import MetricsCore
 import Testing
 
-let base = LinkBase(scheme: "http", authority: "h:8080", path: "/manager_workspace/api/account/A/metrics")
+let base = LinkBase(scheme: "http", authority: "h:8080", accountId: "A")
 
 func response(
     count: Int, offset: Int, limit: Int, sort: String = "", groupBy: MetricsQuery.GroupByField? = .skillId,
@@ -99,7 +99,19 @@ func linkOffsets(_ r: GetMetricsResponse) -> [String: String] {
     }
 
     @Test func metricsPathOfAnAccount() {
-        #expect(LinkBase.metricsPath(accountId: "demo") == "/manager_workspace/api/account/demo/metrics")
+        #expect(LinkBase(scheme: "http", authority: "h", accountId: "demo").path == "/manager_workspace/api/account/demo/metrics")
+    }
+
+    /// Each href is written byte by byte into an exactly-sized string: every offset width,
+    /// negative offsets (never produced, but the writer must not misplace the sign), long
+    /// authorities and non-ASCII sorts give the same text as plain concatenation.
+    @Test(arguments: [0, 7, 9, 10, 99, 100, 12345, Int(Int32.max), Int.max, -1, -50, Int.min])
+    func hrefIsTheConcatenationOfItsParts(offset: Int) {
+        for (authority, rest) in [("h:8080", "&limit=50"), ("a-much-longer-host-name.example.com:65535", "&limit=1&sort=n%C3%A9e:desc"), ("", "")] {
+            let b = LinkBase(scheme: "https", authority: authority, accountId: "acc_1.x-Y")
+            let expected = "https://" + authority + "/manager_workspace/api/account/acc_1.x-Y/metrics?offset=" + String(offset) + rest
+            #expect(b.href(offset: offset, rest: rest) == expected)
+        }
     }
 }
 

@@ -87,7 +87,7 @@ public final class MetricsService: Sendable {
         let key = CallerKey(account: query.accountId, user: caller.userId)
         switch limiter.acquire(key, limits: caller.limits, now: now) {
         case .admitted:
-            let base = LinkBase(scheme: scheme, authority: authority, path: LinkBase.metricsPath(accountId: query.accountId))
+            let base = LinkBase(scheme: scheme, authority: authority, accountId: query.accountId)
             return Call(query: query, key: key, sortAsSent: request.sort, base: base, service: self)
         case .rejected(let reason, let retryAfterMs):
             stats.recordRejection(reason)
