@@ -85,6 +85,7 @@ let package = Package(
             dependencies: [
                 "HTTP2Server",
                 "CNghttp2",
+                "MetricsCore",  // SplitMix64 for the parser's property test
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
