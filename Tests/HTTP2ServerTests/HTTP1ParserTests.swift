@@ -283,16 +283,44 @@ extension AllHTTP2ServerTests {
                 }
             }
             for _ in 0..<5 {
-                var pieces: [Int] = []
-                var total = 0
-                while total < bytes.count {
-                    let size = Int.random(in: 1...64, using: &rng)
-                    pieces.append(size)
-                    total += size
-                }
+                let pieces = Self.randomPieces(total: bytes.count, &rng)
                 #expect(parseHTTP1(bytes, pieces: pieces).requests == whole.requests, "round \(round), pieces \(pieces)")
             }
         }
+    }
+
+    static func randomPieces(total: Int, _ rng: inout SplitMix64) -> [Int] {
+        var pieces: [Int] = []
+        var sum = 0
+        while sum < total {
+            let size = Int.random(in: 1...64, using: &rng)
+            pieces.append(size)
+            sum += size
+        }
+        return pieces
+    }
+
+    /// Damaged input (bytes overwritten with CR, LF, NUL, space, colon, digits, letters)
+    /// never traps, and gives the same requests and the same verdict however it is split.
+    @Test func damagedInputGivesTheSameVerdictWhateverTheSplit() {
+        var rng = SplitMix64(seed: 0xBAD_C0DE)
+        let noise: [UInt8] = Array("\r\n\0 :;\t0fxZ,".utf8) + [0x7F, 0x01, 0xC3]
+        var verdicts: Set<String> = []
+        for round in 0..<400 {
+            var bytes = (0..<Int.random(in: 1...3, using: &rng)).flatMap { _ in Self.generate(&rng).bytes }
+            for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                bytes[Int.random(in: 0..<bytes.count, using: &rng)] = noise[Int.random(in: 0..<noise.count, using: &rng)]
+            }
+            let whole = parseHTTP1(bytes)
+            verdicts.insert(whole.error?.message ?? "accepted")
+            let byteByByte = parseHTTP1(bytes, pieces: Array(repeating: 1, count: bytes.count))
+            #expect(byteByByte.requests == whole.requests && byteByByte.error == whole.error, "round \(round)")
+            let pieces = Self.randomPieces(total: bytes.count, &rng)
+            let chunked = parseHTTP1(bytes, pieces: pieces)
+            #expect(chunked.requests == whole.requests && chunked.error == whole.error, "round \(round), pieces \(pieces)")
+        }
+        // The damage must reach many different checks, or this test proves little.
+        #expect(verdicts.count >= 10, "\(verdicts.sorted())")
     }
 }
 }
