@@ -208,7 +208,6 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
     /// Malformed input: a 400 (or 431, 501, 505) naming what was wrong, then close. If the
     /// current exchange already started its response there is no way to answer; just close.
     private func parseFailed(_ error: HTTP1ParseError) {
-        self.closing = true
         self.settings.logger?("HTTP/1.1 malformed request: \(error)")
         let responding = self.current?.responseStarted ?? false
         self.failCurrent(HTTPStreamError(code: .connectionClosed, message: "malformed request: \(error.message)"))
@@ -261,7 +260,6 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
             if let current = self.current {
                 current.keepAlive = false
             } else {
-                self.closing = true
                 self.closeAfterResponse()
             }
         } else if event is IdleStateHandler.IdleStateEvent, self.current == nil {
@@ -406,7 +404,6 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
             self.startWaitingForHead()
             self.processInbound()
         } else {
-            self.closing = true
             self.closeAfterResponse()
         }
     }
