@@ -63,6 +63,27 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    /// Requests queued behind a slow one fill more than `http1BodyBufferSize`: reads stop,
+    /// and once the slow answer is out every queued request is answered, in order, none lost.
+    @Test func requestsQueuedBehindASlowOneAreHeldNotLost() async throws {
+        try await withServer({ $0.http1BodyBufferSize = 4096 }, handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try Client(port: port)
+            func queued(_ range: Range<Int>) -> String {
+                range.map { "GET /info?q\($0) HTTP/1.1\r\nHost: a\r\n\r\n" }.joined()
+            }
+            client.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n" + queued(0..<750))
+            usleep(100_000)  // read and held by now: this half waits in the socket until reads resume
+            client.send(queued(750..<1500))
+            client.read { $0.hasSuffix("/info?q1499 a http http1 -") }
+            let text = client.text
+            #expect(Self.count("HTTP/1.1 200 OK\r\n", in: text) == 1501)
+            // Every answer names its query: read them off in the order they arrived.
+            let answers = text.components(separatedBy: "GET /info?q")
+            #expect(answers[0].contains("slow done"))  // before every queued answer
+            #expect(answers.dropFirst().map { Int($0.prefix { $0.isNumber }) } == (0..<1500).map { $0 })
+        }
+    }
+
     @Test func chunkedResponseWithTrailersIsFramedExactly() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
             let client = try Client(port: port)
