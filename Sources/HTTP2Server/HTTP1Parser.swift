@@ -36,8 +36,8 @@ struct HTTP1RequestHead: Hashable {
 ///
 /// The caller appends what it reads to one `ByteBuffer` and calls `next` until it returns nil
 /// (more bytes needed); the parser consumes what it returned. Bytes of a head or trailer
-/// section stay in the buffer until the section is complete, but are scanned only once, so
-/// feeding a request byte by byte costs the same as feeding it whole.
+/// section stay in the buffer until the section is complete, but the search for its end
+/// resumes where it stopped, so a request fed byte by byte is still scanned once.
 struct HTTP1Parser {
     enum Event: Hashable {
         case head(HTTP1RequestHead)
