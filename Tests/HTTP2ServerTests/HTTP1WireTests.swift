@@ -96,6 +96,38 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    /// Bodies over the copy limit are written as their own buffers, between the framing
+    /// bytes kept in the batch buffer: the chunked stream must still decode exactly.
+    @Test func largeBodiesKeepTheirFraming() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try Client(port: port)
+            let upload = String(repeating: "0123456789", count: 10_000)
+            client.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: \(upload.utf8.count)\r\n\r\n\(upload)GET /big HTTP/1.1\r\nHost: a\r\n\r\n")
+            client.read { $0.hasSuffix("\r\n0\r\nx-done: 80\r\n\r\n") }
+            var rest = client.received[...]
+            func take(upTo separator: String) -> String? {
+                let bytes = Array(separator.utf8)
+                guard let at = rest.indices.first(where: { rest[$0...].starts(with: bytes) }) else { return nil }
+                defer { rest = rest[(at + bytes.count)...] }
+                return String(decoding: rest[..<at], as: UTF8.self)
+            }
+            let echoHead = try #require(take(upTo: "\r\n\r\n"))
+            #expect(echoHead.contains("content-length: 100000"))
+            #expect(Array(rest.prefix(100_000)) == Array(upload.utf8))
+            rest = rest.dropFirst(100_000)
+            let bigHead = try #require(take(upTo: "\r\n\r\n"))
+            #expect(bigHead.contains("transfer-encoding: chunked"))
+            var body: [UInt8] = []
+            while let size = take(upTo: "\r\n").flatMap({ Int($0, radix: 16) }), size > 0 {
+                body += rest.prefix(size)
+                rest = rest.dropFirst(size)
+                #expect(take(upTo: "\r\n") == "")
+            }
+            #expect(body == (0..<80).flatMap { [UInt8](repeating: UInt8($0), count: 65536) })
+            #expect(String(decoding: rest, as: UTF8.self) == "x-done: 80\r\n\r\n")
+        }
+    }
+
     @Test func streamedResponseOverHTTP10IsCloseDelimited() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
             let client = try Client(port: port)
