@@ -284,6 +284,22 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    @Test(arguments: [
+        "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AA*A\r\n",  // not base64url
+        "Connection: Upgrade\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABk\r\n",  // HTTP2-Settings not in Connection
+        "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: websocket\r\nHTTP2-Settings: AAMAAABk\r\n",
+        "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n",  // no HTTP2-Settings
+    ])
+    func refusedUpgradesStayOnHTTP1(fields: String) async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try Client(port: port)
+            client.send("GET /info HTTP/1.1\r\nHost: a\r\n\(fields)\r\nGET /info?next HTTP/1.1\r\nHost: a\r\n\r\n")
+            client.read { $0.contains("/info?next") }
+            #expect(client.text.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(client.text)")
+            #expect(Self.count("HTTP/1.1 200 OK\r\n", in: client.text) == 2)
+        }
+    }
+
     @Test func upgradeIsOnlyForTheFirstRequest() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
             let client = try Client(port: port)
