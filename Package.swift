@@ -67,7 +67,6 @@ let package = Package(
                 "CNghttp2",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // The restart benchmark (docs/benchmarks.md "Durability"): scripts/bench-restart.
@@ -87,6 +86,7 @@ let package = Package(
             dependencies: [
                 "HTTP2Server",
                 "CNghttp2",
+                "MetricsCore",  // SplitMix64 for the parser's property test
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

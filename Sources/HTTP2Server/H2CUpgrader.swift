@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 
 /// What an HTTP/1.1 `Upgrade: h2c` request hands to the HTTP/2 connection: the client's
 /// SETTINGS (from `HTTP2-Settings`) and the request, which becomes stream 1.
@@ -8,60 +7,40 @@ struct H2CUpgrade {
     var request: HTTPRequestHead
 }
 
-/// Lets NIO's `HTTPServerUpgradeHandler` switch a connection to HTTP/2 (RFC 7540 §3.2, as
-/// `curl --http2` does). Only body-less requests upgrade: a request body would arrive as
-/// HTTP/1.1 framing that the HTTP/2 side cannot take, so those stay on HTTP/1.1.
-struct H2CUpgrader: HTTPServerProtocolUpgrader, Sendable {
-    let settings: HTTP2Server.Configuration
-    let handler: any HTTPHandler
-
-    var supportedProtocol: String { "h2c" }
-    var requiredUpgradeHeaders: [String] { ["HTTP2-Settings"] }
-
-    struct Refused: Error {
-        var reason: String
-    }
-
-    func buildUpgradeResponse(
-        channel: Channel, upgradeRequest: NIOHTTP1.HTTPRequestHead, initialResponseHeaders: HTTPHeaders
-    ) -> EventLoopFuture<HTTPHeaders> {
-        let headers = upgradeRequest.headers
-        let hasBody =
-            headers["transfer-encoding"].contains { !$0.isEmpty }
-            || headers["content-length"].contains { $0 != "0" }
-        guard !hasBody else {
-            return channel.eventLoop.makeFailedFuture(Refused(reason: "h2c upgrade with a request body"))
+/// Decides whether a connection's first HTTP/1.1 request switches it to HTTP/2 (RFC 7540
+/// §3.2, as `curl --http2` and `nghttp -u` do): `Upgrade: h2c`, an `HTTP2-Settings` field, and
+/// both named in `Connection`. Only body-less requests upgrade: a request body would arrive as
+/// HTTP/1.1 framing that the HTTP/2 side cannot take, so those stay on HTTP/1.1, as do
+/// requests whose `HTTP2-Settings` is not base64url.
+enum H2CUpgrader {
+    static func upgrade(
+        for head: HTTP1RequestHead, request: HTTPRequestHead, log: (@Sendable (String) -> Void)?
+    ) -> H2CUpgrade? {
+        guard head.connectionTokens.contains("upgrade"), head.connectionTokens.contains("http2-settings"),
+            let protocols = head.headers["upgrade"],
+            HTTP1Parser.tokens(protocols).contains("h2c"),
+            let encoded = head.headers["http2-settings"]
+        else { return nil }
+        switch head.framing {
+        case .none, .length(0): break
+        case .length, .chunked:
+            log?("h2c upgrade with a request body: staying on HTTP/1.1")
+            return nil
         }
-        guard let encoded = headers.first(name: "http2-settings"), Self.base64URLDecode(encoded) != nil else {
-            return channel.eventLoop.makeFailedFuture(Refused(reason: "malformed HTTP2-Settings"))
+        guard let payload = Self.base64URLDecode(encoded) else {
+            log?("h2c upgrade with a malformed HTTP2-Settings: staying on HTTP/1.1")
+            return nil
         }
-        return channel.eventLoop.makeSucceededFuture(initialResponseHeaders)
-    }
-
-    func upgrade(context: ChannelHandlerContext, upgradeRequest: NIOHTTP1.HTTPRequestHead) -> EventLoopFuture<Void> {
-        var fields = HTTPFields()
-        for (name, value) in upgradeRequest.headers {
-            switch name.lowercased() {
+        var upgraded = request
+        upgraded.headers = HTTPFields()
+        for field in head.headers {
+            switch field.name {
             case "upgrade", "http2-settings", "connection", "host": continue
-            default: fields.add(name: name, value: value)
+            default: upgraded.headers.appendLowercased(name: field.name, value: field.value)
             }
         }
-        let request = HTTPRequestHead(
-            method: upgradeRequest.method.rawValue,
-            path: upgradeRequest.uri,
-            authority: upgradeRequest.headers.first(name: "host"),
-            scheme: "http",
-            headers: fields,
-            remoteAddress: context.channel.remoteAddress,
-            wireProtocol: .http2
-        )
-        let payload = upgradeRequest.headers.first(name: "http2-settings").flatMap(Self.base64URLDecode) ?? []
-        let connection = HTTP2Connection(
-            settings: self.settings, handler: self.handler,
-            upgrade: H2CUpgrade(settingsPayload: payload, request: request))
-        return context.eventLoop.makeCompletedFuture {
-            try context.pipeline.syncOperations.addHandler(connection, position: .after(context.handler))
-        }
+        upgraded.wireProtocol = .http2
+        return H2CUpgrade(settingsPayload: payload, request: upgraded)
     }
 
     /// base64url without padding (RFC 4648 §5), as `HTTP2-Settings` carries it.

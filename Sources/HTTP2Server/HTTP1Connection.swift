@@ -1,22 +1,39 @@
 import NIOCore
-import NIOHTTP1
 
-/// Presents HTTP/1.1 requests through the same `HTTPHandler` API as HTTP/2 streams.
+/// Serves HTTP/1.1 (and 1.0) on one connection through the same `HTTPHandler` API as HTTP/2
+/// streams: the only handler behind the sniffer, with `HTTP1Parser` reading request heads
+/// straight into `HTTPFields` and responses serialized into one `ByteBuffer` per read batch.
 ///
-/// Sits behind NIO's decoder, encoder and `HTTPServerPipelineHandler`; the latter holds back
-/// pipelined requests until the previous response ended, so requests reach us one at a time and
-/// responses go out in order. Request bodies are buffered only up to `http1BodyBufferSize`
-/// unread bytes; past that we stop reading the socket (back-pressure, like an HTTP/2 window).
+/// Pipelined requests are parsed one at a time: once a request has fully arrived, the bytes
+/// after it stay buffered until its response ended, so responses go out in request order
+/// (what NIO's `HTTPServerPipelineHandler` did). Request bodies are buffered only up to
+/// `http1BodyBufferSize` unread bytes; past that we stop reading the socket (back-pressure,
+/// like an HTTP/2 window), and likewise while that many bytes of later requests wait.
 final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// Response bodies up to this size are copied into the batch buffer; larger ones are
+    /// written as their own buffer (one more iovec beats copying them).
+    static let copyBodyLimit = 8 << 10
 
     let settings: HTTP2Server.Configuration
     let handler: any HTTPHandler
     private var context: ChannelHandlerContext?
     var eventLoop: EventLoop? { self.context?.eventLoop }
+    private var parser: HTTP1Parser
+    /// Bytes read but not parsed yet: the rest of a head, or requests waiting their turn.
+    private var inbound = ByteBuffer()
+    /// Serialized response bytes not yet handed to the channel.
+    private var outbound: ByteBuffer?
     private var current: HTTP1Exchange?
+    private var requestCount = 0
+    /// Set when nothing more may be parsed: a parse error, `Connection: close`, an upgrade.
+    private var closing = false
+    private var closeRequested = false
+    private var processing = false
     private var shuttingDown = false
     private var unconsumed = 0
     private var readHeld = false
@@ -24,7 +41,6 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
     /// When the connection started waiting for the next request head; nil while a request is
     /// in progress.
     private var headWaitStart: NIODeadline?
-    private var lastResponseEnd: EventLoopFuture<Void>?
     private var flushScheduled = false
     /// Between a `channelRead` and its `channelReadComplete`: responses written meanwhile are
     /// flushed once, at `channelReadComplete`, instead of through a scheduled task.
@@ -34,6 +50,7 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
     init(settings: HTTP2Server.Configuration, handler: any HTTPHandler) {
         self.settings = settings
         self.handler = handler
+        self.parser = HTTP1Parser(maxHeaderListSize: settings.maxHeaderListSize)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -86,96 +103,155 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
         exchange.didClose(error: error)
     }
 
+    // MARK: Reading
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch self.unwrapInboundIn(data) {
-        case .head(let head):
-            self.inReadBatch = true
-            self.headWaitStart = nil
-            var fields = HTTPFields()
-            fields.reserveCapacity(head.headers.count)
-            for (name, value) in head.headers {
-                fields.add(name: name, value: value)
-            }
-            let request = HTTPRequestHead(
-                method: head.method.rawValue,
-                path: head.uri,
-                authority: fields["host"],
-                scheme: "http",
-                headers: fields,
-                remoteAddress: context.channel.remoteAddress,
-                wireProtocol: .http1
-            )
-            let exchange = HTTP1Exchange(
-                connection: self, version: head.version, keepAlive: head.isKeepAlive && !self.shuttingDown,
-                isHead: head.method == .HEAD)
-            let body = HTTPRequestBody(eventLoop: context.eventLoop, flow: exchange, finished: false)
-            exchange.body = body
-            self.current = exchange
-            if let declared = fields["content-length"].flatMap(Int.init),
-                declared > self.settings.maxRequestBodySize
-            {
-                // Refuse before the handler runs and before the client sends the body.
-                exchange.rejectOversizedBody(limit: self.settings.maxRequestBodySize)
-                return
-            }
-            if let expect = fields["expect"], expect.lowercased() == "100-continue" {
-                // The client waits for this before sending the body; flow control still
-                // applies through our reads, so agreeing at once is safe.
-                context.writeAndFlush(
-                    self.wrapOutboundOut(.head(HTTPResponseHead1(version: head.version, status: .continue))), promise: nil)
-            }
-            self.handler.handle(request, body: body, responder: HTTPResponder(exchange, eventLoop: context.eventLoop))
-        case .body(let chunk):
-            self.inReadBatch = true
-            // After an early response the rest of the body is read and dropped (the connection
-            // stays usable): holding reads would leave both sides waiting.
-            guard let exchange = self.current, let body = exchange.body else { return }
-            exchange.requestBytes += chunk.readableBytes
-            if exchange.requestBytes > self.settings.maxRequestBodySize {
-                exchange.rejectOversizedBody(limit: self.settings.maxRequestBodySize)
-                return
-            }
-            guard !exchange.responseEnded else { return }
-            self.unconsumed += chunk.readableBytes
-            body.receive(chunk)
-        case .end(let trailers):
-            self.inReadBatch = true
-            guard let exchange = self.current else { return }
-            exchange.requestEnded = true
-            var fields: HTTPFields?
-            if let trailers {
-                fields = HTTPFields(trailers.map { ($0.name, $0.value) })
-            }
-            exchange.body?.finish(trailers: fields)
-            if self.finishIfDone(exchange) { self.closeAfterResponse() }
+        var incoming = self.unwrapInboundIn(data)
+        self.inReadBatch = true
+        if self.inbound.readableBytes == 0 {
+            self.inbound = incoming
+        } else {
+            self.inbound.writeBuffer(&incoming)
         }
+        self.processInbound()
+    }
+
+    /// Parses and dispatches what `inbound` holds, until it runs out, the current request is
+    /// complete but its response is not (pipelining), or the connection stops parsing.
+    /// Re-entrant calls (a handler answering synchronously ends an exchange) return at once:
+    /// the loop already running picks up the new state.
+    private func processInbound() {
+        guard !self.processing else { return }
+        self.processing = true
+        defer { self.processing = false }
+        while !self.closing, let context = self.context {
+            if let current = self.current, current.requestEnded { break }
+            let event: HTTP1Parser.Event?
+            do {
+                event = try self.parser.next(&self.inbound)
+            } catch {
+                self.parseFailed(error)
+                return
+            }
+            guard let event else { break }
+            switch event {
+            case .head(let head): self.receiveHead(head, context: context)
+            case .body(let chunk): self.receiveBody(chunk)
+            case .end(let trailers): self.receiveEnd(trailers)
+            }
+        }
+        // An empty buffer is replaced by the next read; a mostly-read one is compacted.
+        if self.inbound.readableBytes > 0, self.inbound.readerIndex > 4096, self.inbound.readerIndex > self.inbound.readableBytes {
+            self.inbound.discardReadBytes()
+        }
+        self.resumeReadsIfPossible()
+    }
+
+    private func receiveHead(_ head: HTTP1RequestHead, context: ChannelHandlerContext) {
+        self.headWaitStart = nil
+        self.requestCount += 1
+        let request = HTTPRequestHead(
+            method: head.method,
+            path: head.target,
+            authority: head.headers["host"],
+            scheme: "http",
+            headers: head.headers,
+            remoteAddress: context.channel.remoteAddress,
+            wireProtocol: .http1
+        )
+        // Only a connection's first request may switch it to HTTP/2 (as NIO's upgrade handler).
+        if self.requestCount == 1, let upgrade = H2CUpgrader.upgrade(for: head, request: request, log: self.settings.logger) {
+            self.upgradeToHTTP2(upgrade, context: context)
+            return
+        }
+        let exchange = HTTP1Exchange(
+            connection: self, minorVersion: head.minorVersion, keepAlive: head.keepAlive && !self.shuttingDown,
+            isHead: head.method == "HEAD")
+        let body = HTTPRequestBody(eventLoop: context.eventLoop, flow: exchange, finished: false)
+        exchange.body = body
+        self.current = exchange
+        if case .length(let declared) = head.framing, declared > self.settings.maxRequestBodySize {
+            // Refuse before the handler runs and before the client sends the body.
+            exchange.rejectOversizedBody(limit: self.settings.maxRequestBodySize)
+            return
+        }
+        if head.minorVersion == 1, let expect = head.headers["expect"], expect.lowercased() == "100-continue" {
+            // The client waits for this before sending the body; flow control still applies
+            // through our reads, so agreeing at once is safe.
+            self.append { $0.writeStaticString("HTTP/1.1 100 Continue\r\n\r\n") }
+            self.scheduleFlush()
+        }
+        self.handler.handle(request, body: body, responder: HTTPResponder(exchange, eventLoop: context.eventLoop))
+    }
+
+    private func receiveBody(_ chunk: ByteBuffer) {
+        // After an early response the rest of the body is read and dropped (the connection
+        // stays usable): holding reads would leave both sides waiting.
+        guard let exchange = self.current, let body = exchange.body else { return }
+        exchange.requestBytes += chunk.readableBytes
+        if exchange.requestBytes > self.settings.maxRequestBodySize {
+            exchange.rejectOversizedBody(limit: self.settings.maxRequestBodySize)
+            return
+        }
+        guard !exchange.responseEnded else { return }
+        self.unconsumed += chunk.readableBytes
+        body.receive(chunk)
+    }
+
+    private func receiveEnd(_ trailers: HTTPFields?) {
+        guard let exchange = self.current else { return }
+        exchange.requestEnded = true
+        exchange.body?.finish(trailers: trailers)
+        self.finishIfDone(exchange)
+    }
+
+    /// Malformed input: a 400 (or 431, 501, 505) naming what was wrong, then close. If the
+    /// current exchange already started its response there is no way to answer; just close.
+    private func parseFailed(_ error: HTTP1ParseError) {
+        self.settings.logger?("HTTP/1.1 malformed request: \(error)")
+        let responding = self.current?.responseStarted ?? false
+        self.failCurrent(HTTPStreamError(code: .connectionClosed, message: "malformed request: \(error.message)"))
+        if !responding {
+            self.writeErrorResponse(status: error.status, message: error.message, minorVersion: 1)
+        }
+        self.closeAfterResponse()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
         self.inReadBatch = false
         if self.flushAtReadComplete {
             self.flushAtReadComplete = false
-            context.flush()
+            self.flushNow(context)
         }
         context.fireChannelReadComplete()
     }
 
-    /// Parse errors (after NIO's error handler answered 400), invalid response headers, I/O
-    /// errors: the connection cannot continue, so it closes and the handler is told.
+    /// I/O errors: the connection cannot continue, so it closes and the handler is told.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A declined h2c upgrade is reported as an error but the request carries on as HTTP/1.1.
-        if error is H2CUpgrader.Refused { return }
         self.settings.logger?("HTTP/1.1 connection error: \(error)")
         self.failCurrent(HTTPStreamError(code: .connectionClosed, message: "connection error: \(error)"))
         context.close(promise: nil)
     }
 
+    private var mustHoldReads: Bool {
+        self.unconsumed > self.settings.http1BodyBufferSize || self.inbound.readableBytes > self.settings.http1BodyBufferSize
+    }
+
     func read(context: ChannelHandlerContext) {
-        if self.unconsumed > self.settings.http1BodyBufferSize {
+        if self.mustHoldReads {
             self.readHeld = true
         } else {
             context.read()
         }
+    }
+
+    private func resumeReadsIfPossible() {
+        guard self.readHeld, let context = self.context,
+            self.unconsumed <= self.settings.http1BodyBufferSize / 2,
+            self.inbound.readableBytes <= self.settings.http1BodyBufferSize
+        else { return }
+        self.readHeld = false
+        context.read()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -184,7 +260,7 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
             if let current = self.current {
                 current.keepAlive = false
             } else {
-                context.close(promise: nil)
+                self.closeAfterResponse()
             }
         } else if event is IdleStateHandler.IdleStateEvent, self.current == nil {
             context.close(promise: nil)
@@ -192,97 +268,232 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
+    // MARK: h2c
+
+    /// 101, then HTTP/2 on this connection with the request as stream 1; bytes already read
+    /// after the request (the client's preface) go to the HTTP/2 side.
+    private func upgradeToHTTP2(_ upgrade: H2CUpgrade, context: ChannelHandlerContext) {
+        self.closing = true
+        self.append { $0.writeStaticString("HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: h2c\r\n\r\n") }
+        self.flushNow(context)
+        let rest = self.inbound
+        self.inbound = ByteBuffer()
+        do {
+            let sync = context.pipeline.syncOperations
+            try sync.addHandler(HTTP2Connection(settings: self.settings, handler: self.handler, upgrade: upgrade), position: .after(self))
+            if rest.readableBytes > 0 {
+                context.fireChannelRead(self.wrapInboundOut(rest))
+            }
+            sync.removeHandler(context: context, promise: nil)
+        } catch {
+            self.settings.logger?("cannot switch the connection to HTTP/2: \(error)")
+            context.close(promise: nil)
+        }
+    }
+
     // MARK: Called by the exchange
 
     func consumed(_ bytes: Int) {
         self.unconsumed -= bytes
-        if self.readHeld && self.unconsumed <= self.settings.http1BodyBufferSize / 2, let context = self.context {
-            self.readHeld = false
-            context.read()
-        }
+        self.resumeReadsIfPossible()
     }
 
     /// The response ended before the request body: drop what the handler left unread.
     func responseEndedEarly(_ exchange: HTTP1Exchange) {
         exchange.body?.fail(HTTPStreamError(code: .aborted, message: "response completed before the request body"))
         self.unconsumed = 0
-        if self.readHeld, let context = self.context {
-            self.readHeld = false
-            context.read()
-        }
+        self.resumeReadsIfPossible()
     }
 
-    func write(_ part: HTTPServerResponsePart, flush: Bool, promise: EventLoopPromise<Void>?) {
+    /// Serializes into the batch buffer (allocated on first use per batch).
+    func append(_ write: (inout ByteBuffer) -> Void) {
+        if self.outbound == nil {
+            guard let context = self.context else { return }
+            self.outbound = context.channel.allocator.buffer(capacity: 1024)
+        }
+        write(&self.outbound!)
+    }
+
+    /// A response body chunk: copied into the batch buffer when small, written on its own
+    /// otherwise. `promise` completes once it (and everything before it) is written.
+    func writeBody(_ chunk: ByteBuffer, chunked: Bool, promise: EventLoopPromise<Void>?) {
         guard let context = self.context else {
             promise?.fail(HTTPStreamError(code: .connectionClosed, message: "connection closed"))
             return
         }
-        context.write(self.wrapOutboundOut(part), promise: promise)
-        if flush { self.scheduleFlush(context) }
+        if chunked {
+            self.append { $0.writeChunkSize(chunk.readableBytes) }
+        }
+        if chunk.readableBytes <= Self.copyBodyLimit {
+            self.append { $0.writeImmutableBuffer(chunk) }
+        } else {
+            self.emitOutbound(context, promise: nil)
+            context.write(self.wrapOutboundOut(chunk), promise: nil)
+        }
+        if chunked {
+            self.append { $0.writeStaticString("\r\n") }
+        }
+        if let promise {
+            self.emitOutbound(context, promise: promise)
+        }
+        self.scheduleFlush()
+    }
+
+    /// Hands `promise` to the channel behind every byte serialized so far.
+    func emitPending(promise: EventLoopPromise<Void>) {
+        guard let context = self.context else {
+            promise.fail(HTTPStreamError(code: .connectionClosed, message: "connection closed"))
+            return
+        }
+        self.emitOutbound(context, promise: promise)
+    }
+
+    private func emitOutbound(_ context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        if let outbound = self.outbound {
+            self.outbound = nil
+            context.write(self.wrapOutboundOut(outbound), promise: promise)
+        } else if let promise {
+            context.write(self.wrapOutboundOut(ByteBuffer()), promise: promise)
+        }
+    }
+
+    private func flushNow(_ context: ChannelHandlerContext) {
+        self.emitOutbound(context, promise: nil)
+        context.flush()
     }
 
     /// One flush per read batch (or event-loop tick, for responses written outside a read)
     /// instead of one per response: pipelined requests that arrived in one read are answered
-    /// with one writev, as the HTTP/2 side does.
-    private func scheduleFlush(_ context: ChannelHandlerContext) {
+    /// with one write, as the HTTP/2 side does.
+    func scheduleFlush() {
         if self.inReadBatch {
             self.flushAtReadComplete = true
             return
         }
-        guard !self.flushScheduled else { return }
+        guard !self.flushScheduled, let context = self.context else { return }
         self.flushScheduled = true
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         context.eventLoop.execute {
             let (connection, context) = loopBound.value
             connection.flushScheduled = false
-            context.flush()
+            if connection.context != nil { connection.flushNow(context) }
         }
     }
 
-    /// An exchange is over when both the request and the response ended. Returns true when
-    /// the connection must close once the response is out (no keep-alive).
-    @discardableResult
-    func finishIfDone(_ exchange: HTTP1Exchange) -> Bool {
-        guard exchange === self.current, exchange.requestEnded, exchange.responseEnded else { return false }
+    /// The plain-text error answers the server itself gives (parse errors, 413), always
+    /// ending the connection.
+    func writeErrorResponse(status: Int, message: String, minorVersion: Int) {
+        self.append { buffer in
+            buffer.writeStatusLine(minorVersion: minorVersion, status: status)
+            buffer.writeStaticString("content-type: text/plain; charset=utf-8\r\nconnection: close\r\ncontent-length: ")
+            buffer.writeString(String(message.utf8.count + 1))
+            buffer.writeStaticString("\r\n\r\n")
+            buffer.writeString(message)
+            buffer.writeStaticString("\n")
+        }
+    }
+
+    /// An exchange is over when both the request and the response ended; then the next
+    /// pipelined request is parsed, or the connection closes (no keep-alive).
+    func finishIfDone(_ exchange: HTTP1Exchange) {
+        guard exchange === self.current, exchange.requestEnded, exchange.responseEnded else { return }
         self.current = nil
         exchange.didClose(error: nil)
         self.unconsumed = 0
-        if self.readHeld, let context = self.context {
-            self.readHeld = false
-            context.read()
-        }
-        if exchange.keepAlive {
+        if exchange.keepAlive && !self.closing {
             self.startWaitingForHead()
-            return false
+            self.processInbound()
+        } else {
+            self.closeAfterResponse()
         }
-        return true
     }
 
-    /// Writes the end of a response. NIO's pipelining handler may deliver the next pipelined
-    /// request from inside this call, so callers finish their bookkeeping first.
-    func writeEnd(_ trailers: HTTPHeaders?, promise: EventLoopPromise<Void>?) {
-        guard let context = self.context else {
-            promise?.fail(HTTPStreamError(code: .connectionClosed, message: "connection closed"))
-            return
-        }
-        let written = context.eventLoop.makePromise(of: Void.self)
-        if let promise { written.futureResult.cascade(to: promise) }
-        self.lastResponseEnd = written.futureResult
-        context.write(self.wrapOutboundOut(.end(trailers)), promise: written)
-        self.scheduleFlush(context)
-    }
-
-    /// Closes once the last response is on the wire (closing at once could cut it short).
+    /// Closes once everything serialized so far is on the wire (closing at once could cut
+    /// a response short).
     func closeAfterResponse() {
-        guard let context = self.context else { return }
-        guard let last = self.lastResponseEnd else {
-            context.close(promise: nil)
-            return
-        }
-        last.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        self.closing = true
+        guard !self.closeRequested, let context = self.context else { return }
+        self.closeRequested = true
+        let written = context.eventLoop.makePromise(of: Void.self)
+        self.emitOutbound(context, promise: written)
+        context.flush()
+        written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+}
+
+extension ByteBuffer {
+    /// `HTTP/1.x NNN Reason\r\n`.
+    mutating func writeStatusLine(minorVersion: Int, status: Int) {
+        self.writeStaticString(minorVersion == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+        self.writeString(String(status))
+        self.writeStaticString(" ")
+        self.writeStaticString(HTTPStatusReason.phrase(status))
+        self.writeStaticString("\r\n")
     }
 
-    func close() {
-        self.context?.close(promise: nil)
+    /// `name: value\r\n` for each field; the caller validated them.
+    mutating func writeFields(_ fields: HTTPFields, skippingConnection: Bool) {
+        for field in fields where !(skippingConnection && field.name == "connection") {
+            self.writeString(field.name)
+            self.writeStaticString(": ")
+            self.writeString(field.value)
+            self.writeStaticString("\r\n")
+        }
+    }
+
+    /// A chunk-size line, lowercase hex.
+    mutating func writeChunkSize(_ size: Int) {
+        self.writeString(String(size, radix: 16))
+        self.writeStaticString("\r\n")
+    }
+}
+
+/// Reason phrases (RFC 9110 §15) for the status line; clients ignore them, but people read them.
+enum HTTPStatusReason {
+    static func phrase(_ status: Int) -> StaticString {
+        switch status {
+        case 100: "Continue"
+        case 101: "Switching Protocols"
+        case 200: "OK"
+        case 201: "Created"
+        case 202: "Accepted"
+        case 204: "No Content"
+        case 206: "Partial Content"
+        case 301: "Moved Permanently"
+        case 302: "Found"
+        case 303: "See Other"
+        case 304: "Not Modified"
+        case 307: "Temporary Redirect"
+        case 308: "Permanent Redirect"
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
+        case 406: "Not Acceptable"
+        case 408: "Request Timeout"
+        case 409: "Conflict"
+        case 410: "Gone"
+        case 411: "Length Required"
+        case 412: "Precondition Failed"
+        case 413: "Content Too Large"
+        case 414: "URI Too Long"
+        case 415: "Unsupported Media Type"
+        case 416: "Range Not Satisfiable"
+        case 417: "Expectation Failed"
+        case 422: "Unprocessable Content"
+        case 425: "Too Early"
+        case 426: "Upgrade Required"
+        case 428: "Precondition Required"
+        case 429: "Too Many Requests"
+        case 431: "Request Header Fields Too Large"
+        case 500: "Internal Server Error"
+        case 501: "Not Implemented"
+        case 502: "Bad Gateway"
+        case 503: "Service Unavailable"
+        case 504: "Gateway Timeout"
+        case 505: "HTTP Version Not Supported"
+        default: ""
+        }
     }
 }

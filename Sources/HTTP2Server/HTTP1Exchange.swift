@@ -1,10 +1,20 @@
 import NIOCore
-import NIOHTTP1
 
-/// One HTTP/1.1 request/response pair, the HTTP/1 counterpart of `HTTP2Stream`.
+/// One HTTP/1.1 request/response pair, the HTTP/1 counterpart of `HTTP2Stream`. Serializes
+/// its response straight into the connection's batch buffer.
 final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl, CancellableExchange {
+    /// How response body bytes go on the wire.
+    enum BodyFraming {
+        /// As they are: `content-length` framed, or close-delimited (HTTP/1.0).
+        case raw
+        case chunked
+        /// Not at all: HEAD, 1xx, 204, 304.
+        case none
+    }
+
     private var connection: HTTP1Connection?
-    let version: HTTPVersion
+    /// 0 for HTTP/1.0, 1 for HTTP/1.1.
+    let minorVersion: Int
     let isHead: Bool
     var keepAlive: Bool
     var body: HTTPRequestBody?
@@ -12,14 +22,17 @@ final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl, CancellableExc
     var requestBytes = 0
     var responseStarted = false
     var responseEnded = false
+    private var framing = BodyFraming.raw
+    /// HTTP/1.0 response without a length: the connection closes when it ends.
+    private var closeDelimited = false
     private(set) var closed = false
     private(set) var cancellation: HTTPStreamError?
     var cancelHandlers: [(HTTPStreamError) -> Void] = []
     var deadlineTimer: Scheduled<Void>?
 
-    init(connection: HTTP1Connection, version: HTTPVersion, keepAlive: Bool, isHead: Bool) {
+    init(connection: HTTP1Connection, minorVersion: Int, keepAlive: Bool, isHead: Bool) {
         self.connection = connection
-        self.version = version
+        self.minorVersion = minorVersion
         self.keepAlive = keepAlive
         self.isHead = isHead
     }
@@ -28,29 +41,74 @@ final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl, CancellableExc
         self.connection?.consumed(bytes)
     }
 
-    private func makeHead(_ head: HTTPResponseHead, contentLength: Int?) -> HTTPServerResponsePart {
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(head.headers.count + 2)
-        for field in head.headers {
-            headers.add(name: field.name, value: field.value)
+    /// Serializes the status line and fields. A field that could inject CR/LF (or is not a
+    /// token) never reaches the wire: nothing of the response is written, the connection
+    /// closes, and false is returned (what NIO's `NIOHTTPResponseHeadersValidator` did).
+    private func writeHead(_ head: HTTPResponseHead, contentLength: Int?, connection: HTTP1Connection) -> Bool {
+        guard (100...999).contains(head.status) else {
+            self.refuseResponse("invalid response status \(head.status)", connection: connection)
+            return false
+        }
+        if let invalid = head.headers.firstInvalidHTTP1Field() {
+            self.refuseResponse("invalid response header field \(invalid)", connection: connection)
+            return false
         }
         let bodyless = head.status < 200 || head.status == 204 || head.status == 304  // RFC 9110 §8.6
-        if let contentLength, !bodyless, !headers.contains(name: "content-length") {
-            headers.add(name: "content-length", value: String(contentLength))
+        let declared = head.headers.contains { $0.name == "content-length" }
+        var addLength: Int? = nil
+        if bodyless {
+            self.framing = .none
+        } else if declared {
+            self.framing = .raw
+        } else if let contentLength {
+            self.framing = .raw
+            addLength = contentLength
+        } else if self.minorVersion == 1 {
+            self.framing = .chunked
+        } else {
+            self.framing = .raw  // HTTP/1.0 without a length: the body ends with the connection
+            self.closeDelimited = true
+            self.keepAlive = false
         }
-        if !self.keepAlive {
-            headers.replaceOrAdd(name: "connection", value: "close")
+        let chunked = self.framing == .chunked
+        if self.isHead { self.framing = .none }
+        // Our own connection field replaces the handler's when the answer is not the default.
+        let connectionField: StaticString? = !self.keepAlive ? "close" : (self.minorVersion == 0 ? "keep-alive" : nil)
+        connection.append { buffer in
+            buffer.writeStatusLine(minorVersion: self.minorVersion, status: head.status)
+            buffer.writeFields(head.headers, skippingConnection: connectionField != nil)
+            if let addLength {
+                buffer.writeStaticString("content-length: ")
+                buffer.writeString(String(addLength))
+                buffer.writeStaticString("\r\n")
+            }
+            if chunked {
+                buffer.writeStaticString("transfer-encoding: chunked\r\n")
+            }
+            if let connectionField {
+                buffer.writeStaticString("connection: ")
+                buffer.writeStaticString(connectionField)
+                buffer.writeStaticString("\r\n")
+            }
+            buffer.writeStaticString("\r\n")
         }
-        return .head(HTTPResponseHead1(version: self.version, status: .init(statusCode: head.status), headers: headers))
+        return true
+    }
+
+    private func refuseResponse(_ reason: String, connection: HTTP1Connection) {
+        connection.settings.logger?("HTTP/1.1 response not sent: \(reason)")
+        self.didClose(error: HTTPStreamError(code: .aborted, message: reason))
+        connection.closeAfterResponse()
     }
 
     func respond(_ head: HTTPResponseHead, body: ByteBuffer?, trailers: HTTPFields?) {
         guard !self.responseStarted, !self.closed, let connection = self.connection else { return }
         self.responseStarted = true
         // With trailers the body must be chunked, so no content-length.
-        connection.write(self.makeHead(head, contentLength: trailers == nil ? (body?.readableBytes ?? 0) : nil), flush: false, promise: nil)
-        if let body, body.readableBytes > 0, !self.isHead {
-            connection.write(.body(.byteBuffer(body)), flush: false, promise: nil)
+        let length = trailers == nil ? (body?.readableBytes ?? 0) : nil
+        guard self.writeHead(head, contentLength: length, connection: connection) else { return }
+        if let body, body.readableBytes > 0, self.framing != .none {
+            connection.writeBody(body, chunked: self.framing == .chunked, promise: nil)
         }
         self.finishResponse(trailers: trailers, promise: nil)
     }
@@ -58,7 +116,9 @@ final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl, CancellableExc
     func sendHead(_ head: HTTPResponseHead) {
         guard !self.responseStarted, !self.closed, let connection = self.connection else { return }
         self.responseStarted = true
-        connection.write(self.makeHead(head, contentLength: nil), flush: true, promise: nil)
+        if self.writeHead(head, contentLength: nil, connection: connection) {
+            connection.scheduleFlush()
+        }
     }
 
     func sendBody(_ chunk: ByteBuffer, promise: EventLoopPromise<Void>?) {
@@ -66,11 +126,11 @@ final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl, CancellableExc
             promise?.fail(self.cancellation ?? HTTPStreamError(code: .aborted, message: "body sent outside a streamed response"))
             return
         }
-        if self.isHead {
+        guard self.framing != .none, chunk.readableBytes > 0 else {
             promise?.succeed(())
             return
         }
-        connection.write(.body(.byteBuffer(chunk)), flush: true, promise: promise)
+        connection.writeBody(chunk, chunked: self.framing == .chunked, promise: promise)
     }
 
     func end(trailers: HTTPFields?, promise: EventLoopPromise<Void>?) {
@@ -88,39 +148,50 @@ final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl, CancellableExc
 
     private func finishResponse(trailers: HTTPFields?, promise: EventLoopPromise<Void>?) {
         guard let connection = self.connection else { return }
-        self.responseEnded = true
-        var headers: HTTPHeaders?
-        if let trailers {
-            headers = HTTPHeaders(trailers.map { ($0.name, $0.value) })
+        if self.framing == .chunked {
+            if let invalid = trailers?.firstInvalidHTTP1Field() {
+                // The head is out: all we can do is not end the body, so the client sees a
+                // truncated response rather than injected fields.
+                promise?.fail(HTTPStreamError(code: .aborted, message: "invalid trailer field \(invalid)"))
+                self.refuseResponse("invalid trailer field \(invalid)", connection: connection)
+                return
+            }
+            connection.append { buffer in
+                buffer.writeStaticString("0\r\n")
+                if let trailers { buffer.writeFields(trailers, skippingConnection: false) }
+                buffer.writeStaticString("\r\n")
+            }
         }
+        self.responseEnded = true
+        if let promise { connection.emitPending(promise: promise) }
+        connection.scheduleFlush()
         if !self.requestEnded {
             // Answered before the whole body arrived: the rest is read and dropped so the
             // next request on this connection can be parsed.
             connection.responseEndedEarly(self)
         }
-        // Bookkeeping before the write: writing `.end` can start the next pipelined exchange.
-        let close = connection.finishIfDone(self)
-        connection.writeEnd(headers, promise: promise)
-        if close { connection.closeAfterResponse() }
+        if self.closeDelimited {
+            connection.closeAfterResponse()  // the body ends here, whatever is still to read
+        }
+        // Last: this may start the next pipelined exchange, whose response must follow ours.
+        connection.finishIfDone(self)
     }
 
     func abort(_ error: HTTPStreamError) {
         guard !self.closed, let connection = self.connection else { return }
         self.didClose(error: error)
-        connection.close()
+        connection.closeAfterResponse()
     }
 
     /// The body passed `maxRequestBodySize`: 413 if nothing was sent yet, then close.
     func rejectOversizedBody(limit: Int) {
-        let error = HTTPStreamError(code: .bodyTooLarge, message: "request body exceeds \(limit) bytes")
+        let message = "request body exceeds \(limit) bytes"
         guard !self.closed, let connection = self.connection else { return }
         if !self.responseStarted {
-            self.keepAlive = false
             self.responseStarted = true
-            connection.write(self.makeHead(HTTPResponseHead(status: 413), contentLength: 0), flush: false, promise: nil)
-            connection.writeEnd(nil, promise: nil)
+            connection.writeErrorResponse(status: 413, message: message, minorVersion: self.minorVersion)
         }
-        self.didClose(error: error)
+        self.didClose(error: HTTPStreamError(code: .bodyTooLarge, message: message))
         connection.closeAfterResponse()
     }
 
@@ -146,4 +217,18 @@ final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl, CancellableExc
     }
 }
 
-typealias HTTPResponseHead1 = NIOHTTP1.HTTPResponseHead
+extension HTTPFields {
+    /// The first field that must not be written in an HTTP/1.1 head, described, or nil: a
+    /// name that is not a token, or a value with CR, LF, NUL or another control character.
+    func firstInvalidHTTP1Field() -> String? {
+        for field in self {
+            if field.name.isEmpty || !field.name.utf8.allSatisfy(HTTP1Parser.isTokenByte) {
+                return "name \(field.name.debugDescription)"
+            }
+            if !field.value.utf8.allSatisfy(HTTP1Parser.isFieldValueByte) {
+                return "\(field.name) (control character in value)"
+            }
+        }
+        return nil
+    }
+}

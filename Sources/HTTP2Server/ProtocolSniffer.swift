@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 
 /// First handler of every connection: decides HTTP/2 (prior knowledge) or HTTP/1.1 from the
 /// first bytes, installs the matching handlers after itself, replays the bytes, and leaves.
@@ -44,29 +43,11 @@ final class ProtocolSniffer: ChannelInboundHandler, RemovableChannelHandler {
         let verdict = Self.classify(self.buffered!)
         guard verdict != .needMore else { return }
         do {
-            let sync = context.pipeline.syncOperations
-            if verdict == .http2 {
-                try sync.addHandler(HTTP2Connection(settings: self.settings, handler: self.handler), position: .after(self))
-            } else {
-                var limits = NIOHTTPDecoderLimitConfiguration()
-                limits.maxHeaderListSize = self.settings.maxHeaderListSize
-                limits.maxHeaderFieldSize = self.settings.maxHeaderListSize
-                let encoder = HTTPResponseEncoder()
-                let decoder = ByteToMessageHandler(
-                    HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes, limitConfiguration: limits))
-                let pipelining = HTTPServerPipelineHandler()
-                let validator = NIOHTTPResponseHeadersValidator()  // no CR/LF injection into HTTP/1.1 heads
-                let errors = HTTPServerProtocolErrorHandler()
-                let http1 = HTTP1Connection(settings: self.settings, handler: self.handler)
-                let upgrade = HTTPServerUpgradeHandler(
-                    upgraders: [H2CUpgrader(settings: self.settings, handler: self.handler)],
-                    httpEncoder: encoder,
-                    extraHTTPHandlers: [decoder, pipelining, validator, errors, http1],
-                    upgradeCompletionHandler: { _ in }
-                )
-                try sync.addHandlers(
-                    [encoder, decoder, pipelining, validator, errors, upgrade, http1], position: .after(self))
-            }
+            let connection: any ChannelHandler =
+                verdict == .http2
+                ? HTTP2Connection(settings: self.settings, handler: self.handler)
+                : HTTP1Connection(settings: self.settings, handler: self.handler)
+            try context.pipeline.syncOperations.addHandler(connection, position: .after(self))
         } catch {
             self.settings.logger?("cannot set up connection pipeline: \(error)")
             context.close(promise: nil)
