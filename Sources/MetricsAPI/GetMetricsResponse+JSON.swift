@@ -15,7 +15,10 @@ extension GetMetricsResponse {
     }
 
     public func jsonBytes() -> [UInt8] {
-        JSONCodec.encode(capacity: 256 + 160 * (groupBy?.groups.count ?? 0)) { w in write(to: &w) }
+        // Up to five links, each its href (about as long as `self`'s) plus ~40 bytes of JSON:
+        // reserved too, or a light answer grows its buffer twice.
+        let links = 5 * (40 + (metadata?.`self`?.href.utf8.count ?? 0))
+        return JSONCodec.encode(capacity: 256 + links + 160 * (groupBy?.groups.count ?? 0)) { w in write(to: &w) }
     }
 
     static func read(_ r: inout JSONReader) throws(JSONError) -> GetMetricsResponse {

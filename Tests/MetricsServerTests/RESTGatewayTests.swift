@@ -27,6 +27,33 @@ import Testing
         #expect(described == expected)
     }
 
+    /// Routing works on the path's bytes, also when it is a slice of a longer target.
+    @Test func routeReadsASliceOfTheTarget() {
+        let target = "/manager_workspace/api/account/é1/metrics?limit=5"
+        let path = target[..<target.firstIndex(of: "?")!]
+        guard case .metrics(let account)? = RESTGateway.route(path) else {
+            Issue.record("not routed")
+            return
+        }
+        #expect(account == "é1")  // routed; the account id rule (ASCII) is validation's to refuse
+        let tail = "xx/healthz".dropFirst(2)
+        guard case .healthz? = RESTGateway.route(tail) else {
+            Issue.record("healthz not routed")
+            return
+        }
+    }
+
+    /// Content types that are JSON: `application/json` in any letter case, parameters allowed.
+    @Test(arguments: [
+        ("application/json", true), ("Application/JSON; charset=utf-8", true), ("APPLICATION/JSON", true),
+        ("application/json-seq", true),  // a prefix match, as before: the body must still parse as JSON
+        ("application/jso", false), ("text/json", false), ("", false), ("application/xml", false),
+        (" application/json", false),
+    ])
+    func jsonContentTypes(contentType: String, isJSON: Bool) {
+        #expect(RESTGateway.isJSON(contentType) == isJSON)
+    }
+
     /// SPEC §1: anything else is a 404 (an account id cannot contain `/`).
     @Test(arguments: [
         "/", "", "/healthz/", "/openapi.json", "/manager_workspace/api/account/demo", "/manager_workspace/api/account/demo/",
