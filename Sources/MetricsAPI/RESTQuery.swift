@@ -26,30 +26,41 @@ extension GetMetricsRequest {
         var offsetText: String?
         var limitText: String?
         var sortText: String?
-        // Split on bytes ('&' and '=' are ASCII, so every cut is a valid String index):
-        // Substring.split walks Characters, a visible cost on every REST call.
-        let utf8 = query.utf8
-        var start = utf8.startIndex
-        while start < utf8.endIndex {
-            let end = utf8[start...].firstIndex(of: UInt8(ascii: "&")) ?? utf8.endIndex
-            defer { start = end < utf8.endIndex ? utf8.index(after: end) : end }
-            guard start < end else { continue }  // empty part ("a&&b", a trailing "&")
-            let part = query[start..<end]
-            let eq = utf8[start..<end].firstIndex(of: UInt8(ascii: "="))
-            let rawName = eq.map { query[start..<$0] } ?? part
-            let rawValue = eq.map { query[utf8.index(after: $0)..<end] } ?? ""
-            let name = try RESTQuery.percentDecode(rawName, parameter: "query string")
-            func take(_ slot: inout String?) throws(APIError) {
+        var failure: APIError?
+        // On the bytes ('&' and '=' are ASCII, so every cut leaves valid UTF-8): walking the
+        // Substring's UTF-8 view index by index was a visible cost on every REST call.
+        var query = query
+        query.withUTF8 { bytes in
+            func take(_ slot: inout String?, _ name: String, _ raw: UnsafeBufferPointer<UInt8>) throws(APIError) {
                 guard slot == nil else { throw APIError.invalidArgument("\(name) is given more than once") }
-                slot = try RESTQuery.percentDecode(rawValue, parameter: name)
+                slot = try RESTQuery.percentDecode(raw, parameter: name)
             }
-            switch name {
-            case "offset": try take(&offsetText)
-            case "limit": try take(&limitText)
-            case "sort": try take(&sortText)
-            default: continue  // unknown parameters are ignored
+            var start = 0
+            while start < bytes.count, failure == nil {
+                var end = start
+                while end < bytes.count && bytes[end] != UInt8(ascii: "&") { end += 1 }
+                defer { start = end + 1 }
+                guard start < end else { continue }  // empty part ("a&&b", a trailing "&")
+                var eq = start
+                while eq < end && bytes[eq] != UInt8(ascii: "=") { eq += 1 }
+                let base = bytes.baseAddress!
+                let rawName = UnsafeBufferPointer(start: base + start, count: eq - start)
+                let valueStart = min(eq + 1, end)
+                let rawValue = UnsafeBufferPointer(start: base + valueStart, count: end - valueStart)
+                do throws(APIError) {
+                    let name = try RESTQuery.percentDecode(rawName, parameter: "query string")
+                    switch name {
+                    case "offset": try take(&offsetText, name, rawValue)
+                    case "limit": try take(&limitText, name, rawValue)
+                    case "sort": try take(&sortText, name, rawValue)
+                    default: continue  // unknown parameters are ignored
+                    }
+                } catch {
+                    failure = error
+                }
             }
         }
+        if let failure { throw failure }
         offset = 0
         if let offsetText {
             guard let v = JSONReader.parseIntegerText(Array(offsetText.utf8)) else {
@@ -115,15 +126,16 @@ enum RESTQuery {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func percentDecode(_ text: Substring, parameter: String) throws(APIError) -> String {
+    /// `text` is a cut of a valid UTF-8 string at ASCII delimiters, so valid UTF-8 itself.
+    static func percentDecode(_ text: UnsafeBufferPointer<UInt8>, parameter: String) throws(APIError) -> String {
         // Most names and values ("limit", "50") have nothing to decode: no byte buffer, and a
         // short result stays inline in the String.
-        if !text.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
-            return String(text)
+        if !text.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
+            return String(decoding: text, as: UTF8.self)
         }
         var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count)
-        var it = text.utf8.makeIterator()
+        out.reserveCapacity(text.count)
+        var it = text.makeIterator()
         func hexValue(_ c: UInt8?) -> UInt8? {
             switch c {
             case .some(let c) where c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"): c - UInt8(ascii: "0")
