@@ -1,3 +1,4 @@
+import HTTP2Server
 import MetricsCore
 import Testing
 
@@ -25,6 +26,19 @@ import Testing
         case nil: nil
         }
         #expect(described == expected)
+    }
+
+    /// The target splits at its first `?` into path and query (the query may hold more `?`).
+    @Test(arguments: [
+        ("/a?b=c", "/a", "b=c"), ("/a", "/a", ""), ("/é/x?q=é", "/é/x", "q=é"), ("/a?", "/a", ""),
+        ("?x", "", "x"), ("/a?b?c", "/a", "b?c"), ("", "", ""),
+    ])
+    func targetSplitsAtTheFirstQuestionMark(target: String, path: String, query: String) {
+        let head = HTTPRequestHead(
+            method: "POST", path: target, authority: nil, scheme: "http", headers: HTTPFields(), remoteAddress: nil,
+            wireProtocol: .http2)
+        let split = head.pathAndQuery
+        #expect(split.path == path[...] && split.query == query[...])
     }
 
     /// Routing works on the path's bytes, also when it is a slice of a longer target.
