@@ -85,7 +85,13 @@ struct ConversationTable: Sendable {
     var closedQueueHead = 0
 
     func find(_ id: String) -> Int32? {
-        index.find(id) { records[Int($0)].id == id }
+        find(id, tag: IdSlotTable.tag(id))
+    }
+
+    /// `find(id)` with the id's tag already computed (`IdSlotTable.tag(id)`).
+    @inline(__always)
+    func find(_ id: String, tag: UInt32) -> Int32? {
+        index.find(tag: tag) { records[Int($0)].id == id }
     }
 
     /// Adds a record whose id is not in the index.

@@ -218,6 +218,15 @@ struct SeriesTable: Sendable {
         storage.series[Int(id)].add(delta, minute: minute)
     }
 
+    /// Reads series `id` and its last entry (a prefetch for `add`); nil-safe for any id.
+    func touchLast(_ id: Int32) -> Int {
+        let all = storage.series
+        guard id >= 0, Int(id) < all.count else { return 0 }
+        let s = all[Int(id)]
+        guard s.count > 0, let p = s.entries else { return 0 }
+        return Int(p[Int(s.count) - 1].minute)
+    }
+
     mutating func prune(before cutoff: Int32) {
         makeUnique()
         storage.series.withUnsafeMutableBufferPointer { all in
