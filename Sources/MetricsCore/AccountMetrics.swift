@@ -66,12 +66,13 @@ public struct AccountMetrics: Sendable {
         let k = Self.batchWindow
         var tags = [EventTags](repeating: EventTags(), count: k)
         var hints = [Int32](repeating: -1, count: 3 * k)
+        var entries = [UnsafePointer<SeriesEntry>?](repeating: nil, count: 2 * k)
         events.withUnsafeBufferPointer { buf in
             var w = 0
             while w < buf.count {
                 let n = min(k, buf.count - w)
                 for j in 0..<n { tags[j] = EventTags(buf[w + j].kind) }
-                touchAhead(tags: tags, count: n, hints: &hints)
+                touchAhead(tags: tags, count: n, hints: &hints, entries: &entries)
                 for j in 0..<n { outcome(w + j, apply(buf[w + j], now: now, tags: tags[j])) }
                 w += n
             }
@@ -85,8 +86,11 @@ public struct AccountMetrics: Sendable {
     /// that the out-of-order core has their cache misses in flight at once; the applies that
     /// follow then find them in cache. Changes nothing: only hints (slots that the index's
     /// home entries name) are used, bounds-checked, and the real lookups happen in `apply`.
-    /// `hints` holds 3 per event: conversation slot, event's agent, then record's agent.
-    private func touchAhead(tags: [EventTags], count n: Int, hints: inout [Int32]) {
+    /// `hints` holds 3 per event: conversation slot, event's agent, then record's agent;
+    /// `entries` 2: the last entries of the series that its sample would go to.
+    private func touchAhead(
+        tags: [EventTags], count n: Int, hints: inout [Int32], entries: inout [UnsafePointer<SeriesEntry>?]
+    ) {
         // Index entries (conversation and agent), all independent loads.
         for j in 0..<n {
             let t = tags[j]
@@ -99,6 +103,8 @@ public struct AccountMetrics: Sendable {
             var c = Int(hints[3 * j])
             var ra: Int32 = -1
             if c >= 0 && c < conversations.records.count {
+                // A record may span two cache lines: read the id (first) and the agent (last).
+                sink &+= conversations.records[c].id.utf8.count
                 ra = conversations.records[c].agent
             } else {
                 c = -1
@@ -109,37 +115,39 @@ public struct AccountMetrics: Sendable {
             if a >= 0 && a < directory.agentHot.count { sink &+= touchAgent(a) } else { hints[3 * j + 1] = -1 }
         }
         // The record's agent, and the series a sample of the event would go to.
+        for j in 0..<2 * n { entries[j] = nil }
         for j in 0..<n {
             let ra = Int(hints[3 * j + 2])
             if ra >= 0 && ra < directory.agentHot.count { sink &+= touchAgent(ra) }
             let c = Int(hints[3 * j])
             guard tags[j].samples, c >= 0 else { continue }
             let a = tags[j].hasAgent ? Int(hints[3 * j + 1]) : ra
-            sink &+= touchSeries(skill: conversations.records[c].skill, agent: a)
+            (entries[2 * j], entries[2 * j + 1]) = lastEntries(skill: conversations.records[c].skill, agent: a)
         }
+        // Their last entries (nothing was mutated since `lastEntries`: the pointers are valid).
+        for j in 0..<2 * n { if let p = entries[j] { sink &+= SeriesTable.touch(p) } }
         Self.consume(sink)
     }
 
-    /// Reads the series (and their last entries) that a sample of `skill` by agent `a`
-    /// would be added to, when they exist.
-    private func touchSeries(skill: Int32, agent a: Int) -> Int {
-        var sink = 0
+    /// The last entries of the series (agent-level, group-level) that a sample of `skill` by
+    /// agent `a` would be added to, when they exist (see `SeriesTable.lastEntry`).
+    private func lastEntries(skill: Int32, agent a: Int) -> (UnsafePointer<SeriesEntry>?, UnsafePointer<SeriesEntry>?) {
         if a >= 0 {
-            guard a < directory.agentHot.count, a < agentSeriesRefs.count else { return 0 }
+            guard a < directory.agentHot.count, a < agentSeriesRefs.count else { return (nil, nil) }
             let h = directory.agentHot[a]
             let userType: Int8 = h.userType == .human ? 0 : 1
+            var agentLevel: UnsafePointer<SeriesEntry>? = nil
             for r in agentSeriesRefs[a] where r.group == h.group && r.skill == skill && r.userType == userType {
-                sink &+= agentSeries.touchLast(r.id)
+                agentLevel = agentSeries.lastEntry(r.id)
                 break
             }
             let slot = 1 + Int(h.group) * 2 + Int(userType)
-            if slot < groupSeriesBySlot.count, groupSeriesBySlot[slot] >= 0 {
-                sink &+= groupSeries.touchLast(groupSeriesBySlot[slot])
-            }
-        } else if Int(skill) < noAgentSeriesBySkill.count, noAgentSeriesBySkill[Int(skill)] >= 0 {
-            sink &+= agentSeries.touchLast(noAgentSeriesBySkill[Int(skill)])
+            let groupLevel = slot < groupSeriesBySlot.count ? groupSeries.lastEntry(groupSeriesBySlot[slot]) : nil
+            return (agentLevel, groupLevel)
+        } else if Int(skill) < noAgentSeriesBySkill.count {
+            return (agentSeries.lastEntry(noAgentSeriesBySkill[Int(skill)]), nil)
         }
-        return sink
+        return (nil, nil)
     }
 
     @inline(__always)

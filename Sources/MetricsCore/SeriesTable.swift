@@ -218,13 +218,20 @@ struct SeriesTable: Sendable {
         storage.series[Int(id)].add(delta, minute: minute)
     }
 
-    /// Reads series `id` and its last entry (a prefetch for `add`); nil-safe for any id.
-    func touchLast(_ id: Int32) -> Int {
-        let all = storage.series
-        guard id >= 0, Int(id) < all.count else { return 0 }
-        let s = all[Int(id)]
-        guard s.count > 0, let p = s.entries else { return 0 }
-        return Int(p[Int(s.count) - 1].minute)
+    /// The last entry of series `id` (nil if none or no such series), for reading ahead of
+    /// an `add`: valid only until this table is next mutated.
+    func lastEntry(_ id: Int32) -> UnsafePointer<SeriesEntry>? {
+        guard id >= 0, Int(id) < storage.series.count else { return nil }
+        let n = Int(storage.series[Int(id)].count)
+        guard n > 0, let p = storage.series[Int(id)].entries else { return nil }
+        return UnsafePointer(p + (n - 1))
+    }
+
+    /// Reads both ends of the entry (it may span two cache lines; an append writes right
+    /// after its end).
+    @inline(__always)
+    static func touch(_ p: UnsafePointer<SeriesEntry>) -> Int {
+        Int(p.pointee.minute) &+ Int(p.pointee.cumulative.waitFirstSum)
     }
 
     mutating func prune(before cutoff: Int32) {
