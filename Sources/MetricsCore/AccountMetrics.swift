@@ -112,13 +112,19 @@ public struct AccountMetrics: Sendable {
             hints[3 * j] = Int32(c)
             hints[3 * j + 2] = ra
             let a = Int(hints[3 * j + 1])
-            if a >= 0 && a < directory.agentHot.count { sink &+= touchAgent(a) } else { hints[3 * j + 1] = -1 }
+            if a >= 0 && a < directory.agentHot.count {
+                sink &+= directory.agents.ids[a].utf8.count &+ touchAgent(a, tags[j].eventAgentReads)
+            } else {
+                hints[3 * j + 1] = -1
+            }
         }
         // The record's agent, and the series a sample of the event would go to.
         for j in 0..<2 * n { entries[j] = nil }
         for j in 0..<n {
             let ra = Int(hints[3 * j + 2])
-            if ra >= 0 && ra < directory.agentHot.count { sink &+= touchAgent(ra) }
+            if ra >= 0 && ra < directory.agentHot.count && !tags[j].recordAgentReads.isEmpty {
+                sink &+= touchAgent(ra, tags[j].recordAgentReads)
+            }
             let c = Int(hints[3 * j])
             guard tags[j].samples, c >= 0 else { continue }
             let a = tags[j].hasAgent ? Int(hints[3 * j + 1]) : ra
@@ -150,11 +156,13 @@ public struct AccountMetrics: Sendable {
         return (nil, nil)
     }
 
+    /// Reads agent `a`'s attributes and the lists that `reads` names.
     @inline(__always)
-    private func touchAgent(_ a: Int) -> Int {
-        Int(directory.agentHot[a].group) &+ directory.agentAssigned[a].count
-            &+ (a < agentSeriesRefs.count ? agentSeriesRefs[a].count : 0)
-            &+ directory.agents.ids[a].utf8.count
+    private func touchAgent(_ a: Int, _ reads: EventTags.AgentReads) -> Int {
+        var sink = Int(directory.agentHot[a].group)
+        if reads.contains(.assigned) { sink &+= directory.agentAssigned[a].count }
+        if reads.contains(.series) && a < agentSeriesRefs.count { sink &+= agentSeriesRefs[a].count }
+        return sink
     }
 
     /// Keeps the touch loads from being optimized away (an opaque use of their sum).
@@ -447,6 +455,18 @@ struct EventTags {
     var hasAgent = false
     /// The event may record a sample (agentMessage, conversationClosed).
     var samples = false
+    /// What applying the event reads of its own agent and of the conversation's current one
+    /// (beyond `AgentHot`), for reading ahead only what it needs.
+    var eventAgentReads: AgentReads = []
+    var recordAgentReads: AgentReads = []
+
+    struct AgentReads: OptionSet {
+        let rawValue: UInt8
+        /// The agent's assigned conversations (`Directory.agentAssigned`).
+        static let assigned = AgentReads(rawValue: 1)
+        /// The agent's series list (`agentSeriesRefs`).
+        static let series = AgentReads(rawValue: 2)
+    }
 
     init() {}
 
@@ -459,14 +479,21 @@ struct EventTags {
         case let .conversationAssigned(c, agentId, _):
             setConversation(c)
             setAgent(agentId)
+            eventAgentReads = .assigned
+            recordAgentReads = .assigned
         case let .agentMessage(c, agentId):
             setConversation(c)
             setAgent(agentId)
             samples = true
+            eventAgentReads = .series
         case let .conversationClosed(c, _):
             setConversation(c)
             samples = true
-        case .conversationOpened, .consumerMessage, .conversationUnassigned, .skillChanged:
+            recordAgentReads = [.assigned, .series]
+        case let .conversationUnassigned(c), let .skillChanged(c, _):
+            setConversation(c)
+            recordAgentReads = .assigned
+        case .conversationOpened, .consumerMessage:
             setConversation(AccountMetrics.conversationId(of: kind))
         }
     }
