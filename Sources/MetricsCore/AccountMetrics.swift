@@ -103,7 +103,7 @@ public struct AccountMetrics: Sendable {
             var c = Int(hints[3 * j])
             var ra: Int32 = -1
             if c >= 0 && c < conversations.records.count {
-                // A record may span two cache lines: read the id (first) and the agent (last).
+                // The id (the lookup compares it) and the agent: one cache line (`RecordArray`).
                 sink &+= conversations.records[c].id.utf8.count
                 ra = conversations.records[c].agent
             } else {
