@@ -52,6 +52,124 @@ public struct AccountMetrics: Sendable {
     // MARK: apply
 
     public mutating func apply(_ event: Event, now: Int64) -> ApplyOutcome {
+        apply(event, now: now, tags: EventTags(event.kind))
+    }
+
+    /// Applies `events` in order with the same `now`; `outcome` is called with each event's
+    /// position in `events` (0-based) and its outcome, in order. The effects are exactly
+    /// those of `apply(_:now:)` called on each event in turn (each event is still applied
+    /// alone, all or nothing); only faster, as the lookups of the next events are started
+    /// before the current ones are applied, so that their cache misses overlap.
+    public mutating func apply(
+        _ events: ArraySlice<Event>, now: Int64, outcome: (Int, ApplyOutcome) -> Void
+    ) {
+        let k = Self.batchWindow
+        var tags = [EventTags](repeating: EventTags(), count: k)
+        var hints = [Int32](repeating: -1, count: 3 * k)
+        var entries = [UnsafePointer<SeriesEntry>?](repeating: nil, count: 2 * k)
+        events.withUnsafeBufferPointer { buf in
+            var w = 0
+            while w < buf.count {
+                let n = min(k, buf.count - w)
+                for j in 0..<n { tags[j] = EventTags(buf[w + j].kind) }
+                touchAhead(tags: tags, count: n, hints: &hints, entries: &entries)
+                for j in 0..<n { outcome(w + j, apply(buf[w + j], now: now, tags: tags[j])) }
+                w += n
+            }
+        }
+    }
+
+    /// Events per window of the batch apply: the lookups of a window are started together.
+    static let batchWindow = 32
+
+    /// Reads what applying the next `count` events will read, independent loads first, so
+    /// that the out-of-order core has their cache misses in flight at once; the applies that
+    /// follow then find them in cache. Changes nothing: only hints (slots that the index's
+    /// home entries name) are used, bounds-checked, and the real lookups happen in `apply`.
+    /// `hints` holds 3 per event: conversation slot, event's agent, then record's agent;
+    /// `entries` 2: the last entries of the series that its sample would go to.
+    private func touchAhead(
+        tags: [EventTags], count n: Int, hints: inout [Int32], entries: inout [UnsafePointer<SeriesEntry>?]
+    ) {
+        // Index entries (conversation and agent), all independent loads.
+        for j in 0..<n {
+            let t = tags[j]
+            hints[3 * j] = t.hasConversation ? conversations.index.homeSlot(tag: t.conversation) ?? -1 : -1
+            hints[3 * j + 1] = t.hasAgent ? directory.agents.hintSlot(tag: t.agent) ?? -1 : -1
+        }
+        // The records and agents they name.
+        var sink = 0
+        for j in 0..<n {
+            var c = Int(hints[3 * j])
+            var ra: Int32 = -1
+            if c >= 0 && c < conversations.records.count {
+                // The id (the lookup compares it) and the agent: one cache line (`RecordArray`).
+                sink &+= conversations.records[c].id.utf8.count
+                ra = conversations.records[c].agent
+            } else {
+                c = -1
+            }
+            hints[3 * j] = Int32(c)
+            hints[3 * j + 2] = ra
+            let a = Int(hints[3 * j + 1])
+            if a >= 0 && a < directory.agentHot.count {
+                sink &+= directory.agents.ids[a].utf8.count &+ touchAgent(a, tags[j].eventAgentReads)
+            } else {
+                hints[3 * j + 1] = -1
+            }
+        }
+        // The record's agent, and the series a sample of the event would go to.
+        for j in 0..<2 * n { entries[j] = nil }
+        for j in 0..<n {
+            let ra = Int(hints[3 * j + 2])
+            if ra >= 0 && ra < directory.agentHot.count && !tags[j].recordAgentReads.isEmpty {
+                sink &+= touchAgent(ra, tags[j].recordAgentReads)
+            }
+            let c = Int(hints[3 * j])
+            guard tags[j].samples, c >= 0 else { continue }
+            let a = tags[j].hasAgent ? Int(hints[3 * j + 1]) : ra
+            (entries[2 * j], entries[2 * j + 1]) = lastEntries(skill: conversations.records[c].skill, agent: a)
+        }
+        // Their last entries (nothing was mutated since `lastEntries`: the pointers are valid).
+        for j in 0..<2 * n { if let p = entries[j] { sink &+= SeriesTable.touch(p) } }
+        Self.consume(sink)
+    }
+
+    /// The last entries of the series (agent-level, group-level) that a sample of `skill` by
+    /// agent `a` would be added to, when they exist (see `SeriesTable.lastEntry`).
+    private func lastEntries(skill: Int32, agent a: Int) -> (UnsafePointer<SeriesEntry>?, UnsafePointer<SeriesEntry>?) {
+        if a >= 0 {
+            guard a < directory.agentHot.count, a < agentSeriesRefs.count else { return (nil, nil) }
+            let h = directory.agentHot[a]
+            let userType: Int8 = h.userType == .human ? 0 : 1
+            var agentLevel: UnsafePointer<SeriesEntry>? = nil
+            for r in agentSeriesRefs[a] where r.group == h.group && r.skill == skill && r.userType == userType {
+                agentLevel = agentSeries.lastEntry(r.id)
+                break
+            }
+            let slot = 1 + Int(h.group) * 2 + Int(userType)
+            let groupLevel = slot < groupSeriesBySlot.count ? groupSeries.lastEntry(groupSeriesBySlot[slot]) : nil
+            return (agentLevel, groupLevel)
+        } else if Int(skill) < noAgentSeriesBySkill.count {
+            return (agentSeries.lastEntry(noAgentSeriesBySkill[Int(skill)]), nil)
+        }
+        return (nil, nil)
+    }
+
+    /// Reads agent `a`'s attributes and the lists that `reads` names.
+    @inline(__always)
+    private func touchAgent(_ a: Int, _ reads: EventTags.AgentReads) -> Int {
+        var sink = Int(directory.agentHot[a].group)
+        if reads.contains(.assigned) { sink &+= directory.agentAssigned[a].count }
+        if reads.contains(.series) && a < agentSeriesRefs.count { sink &+= agentSeriesRefs[a].count }
+        return sink
+    }
+
+    /// Keeps the touch loads from being optimized away (an opaque use of their sum).
+    @_optimize(none) @inline(never)
+    private static func consume(_ x: Int) {}
+
+    private mutating func apply(_ event: Event, now: Int64, tags: EventTags) -> ApplyOutcome {
         guard Retention.eventTimeRange.contains(event.time) else {
             return .rejected(reason: "time \(event.time) is out of range")
         }
@@ -79,14 +197,14 @@ public struct AccountMetrics: Sendable {
             return .applied
 
         case let .agentStateChanged(agentId, state):
-            guard let a = directory.agents.find(agentId) else {
+            guard let a = directory.agents.find(agentId, tag: tags.agent) else {
                 return .rejected(reason: "unknown agent \(agentId)")
             }
             directory.agentHot[Int(a)].state = state
             return .applied
 
         case let .conversationOpened(conversationId, skillId):
-            if let c = conversations.find(conversationId) {
+            if let c = conversations.find(conversationId, tag: tags.conversation) {
                 return conversations.records[Int(c)].isOpen
                     ? .rejected(reason: "conversation \(conversationId) is already open")
                     : .rejected(reason: "conversation \(conversationId) is closed")
@@ -97,23 +215,23 @@ public struct AccountMetrics: Sendable {
             return .applied
 
         default:
-            return applyToConversation(event, now: now)
+            return applyToConversation(event, now: now, tags: tags)
         }
     }
 
-    private static func conversationId(of kind: Event.Kind) -> String {
+    static func conversationId(of kind: Event.Kind) -> String {
         switch kind {
         case let .consumerMessage(c), let .conversationUnassigned(c): return c
         case let .conversationAssigned(c, _, _), let .agentMessage(c, _), let .skillChanged(c, _),
-            let .conversationClosed(c, _):
+            let .conversationClosed(c, _), let .conversationOpened(c, _):
             return c
         default: return ""
         }
     }
 
-    private mutating func applyToConversation(_ event: Event, now: Int64) -> ApplyOutcome {
+    private mutating func applyToConversation(_ event: Event, now: Int64, tags: EventTags) -> ApplyOutcome {
         let cid = Self.conversationId(of: event.kind)
-        guard let c = conversations.find(cid) else {
+        guard let c = conversations.find(cid, tag: tags.conversation) else {
             return .rejected(reason: "unknown conversation \(cid)")
         }
         let ci = Int(c)
@@ -134,7 +252,7 @@ public struct AccountMetrics: Sendable {
             }
 
         case let .conversationAssigned(_, agentId, weight):
-            guard let a = directory.agents.find(agentId) else {
+            guard let a = directory.agents.find(agentId, tag: tags.agent) else {
                 return .rejected(reason: "unknown agent \(agentId)")
             }
             guard weight.isFinite, weight >= 0 else {
@@ -159,7 +277,7 @@ public struct AccountMetrics: Sendable {
             unassign(c)
 
         case let .agentMessage(_, agentId):
-            guard let a = directory.agents.find(agentId) else {
+            guard let a = directory.agents.find(agentId, tag: tags.agent) else {
                 return .rejected(reason: "unknown agent \(agentId)")
             }
             // BOT messages neither clear pending nor make samples.
@@ -325,5 +443,68 @@ public struct AccountMetrics: Sendable {
         agentSeries.prune(before: c32)
         groupSeries.prune(before: c32)
         conversations.prune(closedBefore: now &- Retention.closedConversationMs)
+    }
+}
+
+/// The tags (`IdSlotTable.tag`) of the conversation and agent ids an event looks up, computed
+/// once per event (ahead of time in a batch).
+struct EventTags {
+    var conversation: UInt32 = 0
+    var agent: UInt32 = 0
+    var hasConversation = false
+    var hasAgent = false
+    /// The event may record a sample (agentMessage, conversationClosed).
+    var samples = false
+    /// What applying the event reads of its own agent and of the conversation's current one
+    /// (beyond `AgentHot`), for reading ahead only what it needs.
+    var eventAgentReads: AgentReads = []
+    var recordAgentReads: AgentReads = []
+
+    struct AgentReads: OptionSet {
+        let rawValue: UInt8
+        /// The agent's assigned conversations (`Directory.agentAssigned`).
+        static let assigned = AgentReads(rawValue: 1)
+        /// The agent's series list (`agentSeriesRefs`).
+        static let series = AgentReads(rawValue: 2)
+    }
+
+    init() {}
+
+    init(_ kind: Event.Kind) {
+        switch kind {
+        case .skillUpserted, .agentGroupUpserted, .agentUpserted:
+            return
+        case let .agentStateChanged(agentId, _):
+            setAgent(agentId)
+        case let .conversationAssigned(c, agentId, _):
+            setConversation(c)
+            setAgent(agentId)
+            eventAgentReads = .assigned
+            recordAgentReads = .assigned
+        case let .agentMessage(c, agentId):
+            setConversation(c)
+            setAgent(agentId)
+            samples = true
+            eventAgentReads = .series
+        case let .conversationClosed(c, _):
+            setConversation(c)
+            samples = true
+            recordAgentReads = [.assigned, .series]
+        case let .conversationUnassigned(c), let .skillChanged(c, _):
+            setConversation(c)
+            recordAgentReads = .assigned
+        case .conversationOpened, .consumerMessage:
+            setConversation(AccountMetrics.conversationId(of: kind))
+        }
+    }
+
+    private mutating func setConversation(_ id: String) {
+        conversation = IdSlotTable.tag(id)
+        hasConversation = true
+    }
+
+    private mutating func setAgent(_ id: String) {
+        agent = IdSlotTable.tag(id)
+        hasAgent = true
     }
 }

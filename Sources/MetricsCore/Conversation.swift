@@ -74,7 +74,7 @@ struct ConversationRecord: Sendable {
 /// read anyway by every event, so an id lookup costs about one cache miss more than the record
 /// itself, instead of the Swift dictionary's separate bucket, key and value arrays.
 struct ConversationTable: Sendable {
-    var records: [ConversationRecord] = []
+    var records = RecordArray()
     /// id → slot of every record not free (open conversations and remembered closed ones).
     var index = IdSlotTable()
     /// Ids in the index.
@@ -85,7 +85,13 @@ struct ConversationTable: Sendable {
     var closedQueueHead = 0
 
     func find(_ id: String) -> Int32? {
-        index.find(id) { records[Int($0)].id == id }
+        find(id, tag: IdSlotTable.tag(id))
+    }
+
+    /// `find(id)` with the id's tag already computed (`IdSlotTable.tag(id)`).
+    @inline(__always)
+    func find(_ id: String, tag: UInt32) -> Int32? {
+        index.find(tag: tag) { records[Int($0)].id == id }
     }
 
     /// Adds a record whose id is not in the index.
@@ -128,4 +134,89 @@ struct ConversationTable: Sendable {
             closedQueueHead = 0
         }
     }
+}
+
+/// The conversation records, each on one 64-byte cache line: an `Array`'s elements start 32
+/// bytes after its heap block (16 mod 64 with glibc's large blocks), so every 64-byte record
+/// straddled two lines and each event read both (the id for the lookup, the fields after it).
+/// Value semantics by copy on write, like `Array` (`makeUnique` before every mutation).
+struct RecordArray: RandomAccessCollection, MutableCollection, Sendable {
+    /// Owner of the aligned buffer. Unchecked Sendable: a storage reachable from two values is
+    /// never mutated (`makeUnique` copies it first), and `ConversationRecord` is Sendable.
+    final class Storage: @unchecked Sendable {
+        var base: UnsafeMutablePointer<ConversationRecord>
+        var count = 0
+        var capacity: Int
+
+        init(capacity: Int) {
+            self.capacity = Swift.max(capacity, 16)
+            base = UnsafeMutableRawPointer.allocate(
+                byteCount: self.capacity * MemoryLayout<ConversationRecord>.stride, alignment: 64
+            ).bindMemory(to: ConversationRecord.self, capacity: self.capacity)
+        }
+
+        deinit {
+            base.deinitialize(count: count)
+            UnsafeMutableRawPointer(base).deallocate()
+        }
+
+        func copy(capacity: Int) -> Storage {
+            let c = Storage(capacity: capacity)
+            c.base.initialize(from: base, count: count)
+            c.count = count
+            return c
+        }
+
+        /// Moves the records into a larger buffer (this storage is uniquely referenced).
+        func grow(to newCapacity: Int) {
+            let c = Storage(capacity: newCapacity)
+            c.base.moveInitialize(from: base, count: count)
+            swap(&base, &c.base)
+            swap(&capacity, &c.capacity)
+            // `c` now owns the old, emptied buffer: its count of 0 makes its deinit only free it.
+        }
+    }
+
+    private var storage = Storage(capacity: 0)
+
+    init() {}
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { storage.count }
+
+    subscript(i: Int) -> ConversationRecord {
+        get {
+            precondition(i >= 0 && i < storage.count, "record index out of range")
+            return storage.base[i]
+        }
+        _modify {
+            precondition(i >= 0 && i < storage.count, "record index out of range")
+            makeUnique()
+            yield &storage.base[i]
+        }
+    }
+
+    /// The first record's address (for checking the alignment).
+    var baseAddress: UnsafeRawPointer { UnsafeRawPointer(storage.base) }
+
+    private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy(capacity: storage.capacity) }
+    }
+
+    mutating func append(_ r: ConversationRecord) {
+        makeUnique()
+        if storage.count == storage.capacity { storage.grow(to: storage.capacity * 2) }
+        (storage.base + storage.count).initialize(to: r)
+        storage.count += 1
+    }
+
+    mutating func reserveCapacity(_ n: Int) {
+        makeUnique()
+        if n > storage.capacity { storage.grow(to: n) }
+    }
+}
+
+/// Reflects as its records, like an `Array` (not as a buffer address and capacity).
+extension RecordArray: CustomReflectable {
+    var customMirror: Mirror { Mirror(self, unlabeledChildren: Array(self), displayStyle: .collection) }
 }

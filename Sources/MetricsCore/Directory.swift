@@ -22,8 +22,18 @@ struct Interner: Sendable {
     }
 
     func find(_ id: String) -> Int32? {
-        index.find(id) { ids[Int($0)] == id }
+        find(id, tag: IdSlotTable.tag(id))
     }
+
+    /// `find(id)` with the id's tag already computed (`IdSlotTable.tag(id)`).
+    @inline(__always)
+    func find(_ id: String, tag: UInt32) -> Int32? {
+        index.find(tag: tag) { ids[Int($0)] == id }
+    }
+
+    /// The index entry `tag` hashes to, when it carries the tag (a prefetch hint: see
+    /// `IdSlotTable.homeSlot`).
+    func hintSlot(tag: UInt32) -> Int32? { index.homeSlot(tag: tag) }
 
     mutating func intern(_ id: String) -> Int32 {
         if let i = find(id) { return i }

@@ -14,17 +14,25 @@ struct IdSlotTable: Sendable {
     /// Ids indexed.
     private(set) var count = 0
 
+    /// The tag of `id` (a pure function of the id within this process): callers that look
+    /// the same id up in several places, or ahead of time, compute it once.
     @inline(__always)
-    private static func tag(_ id: String) -> UInt32 {
+    static func tag(_ id: String) -> UInt32 {
         UInt32(truncatingIfNeeded: UInt(bitPattern: id.hashValue))
     }
 
     /// The slot of `id`: the first entry with its tag whose slot `matches`.
     @inline(__always)
     func find(_ id: String, matches: (Int32) -> Bool) -> Int32? {
+        find(tag: Self.tag(id), matches: matches)
+    }
+
+    /// The slot of the id whose tag is `tag` (`Self.tag(id)`): the first entry with that tag
+    /// whose slot `matches`.
+    @inline(__always)
+    func find(tag: UInt32, matches: (Int32) -> Bool) -> Int32? {
         let n = probes.count
         guard n > 0 else { return nil }
-        let tag = Self.tag(id)
         let mask = n - 1
         var i = Int(tag) & mask
         while true {
@@ -36,6 +44,18 @@ struct IdSlotTable: Sendable {
             }
             i = (i &+ 1) & mask
         }
+    }
+
+    /// The slot in the home entry of `tag` when that entry carries the tag, else nil: a
+    /// hint only (the id may be further along the chain, or another id with the same tag),
+    /// for touching the owner's record ahead of the real lookup.
+    @inline(__always)
+    func homeSlot(tag: UInt32) -> Int32? {
+        let n = probes.count
+        guard n > 0 else { return nil }
+        let e = probes[Int(tag) & (n - 1)]
+        guard e != 0, UInt32(truncatingIfNeeded: e >> 32) == tag else { return nil }
+        return Int32(truncatingIfNeeded: e) &- 1
     }
 
     /// Indexes `id` at `slot` (the caller knows `id` is not indexed). Keeps the load ≤ 1/2.

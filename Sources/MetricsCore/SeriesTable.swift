@@ -218,6 +218,22 @@ struct SeriesTable: Sendable {
         storage.series[Int(id)].add(delta, minute: minute)
     }
 
+    /// The last entry of series `id` (nil if none or no such series), for reading ahead of
+    /// an `add`: valid only until this table is next mutated.
+    func lastEntry(_ id: Int32) -> UnsafePointer<SeriesEntry>? {
+        guard id >= 0, Int(id) < storage.series.count else { return nil }
+        let n = Int(storage.series[Int(id)].count)
+        guard n > 0, let p = storage.series[Int(id)].entries else { return nil }
+        return UnsafePointer(p + (n - 1))
+    }
+
+    /// Reads both ends of the entry (it may span two cache lines; an append writes right
+    /// after its end).
+    @inline(__always)
+    static func touch(_ p: UnsafePointer<SeriesEntry>) -> Int {
+        Int(p.pointee.minute) &+ Int(p.pointee.cumulative.waitFirstSum)
+    }
+
     mutating func prune(before cutoff: Int32) {
         makeUnique()
         storage.series.withUnsafeMutableBufferPointer { all in

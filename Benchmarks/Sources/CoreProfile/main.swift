@@ -42,6 +42,8 @@ func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.
 
 let start: Int64 = 1_767_225_600_000
 let limit = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? Int.max : Int.max
+/// `CoreProfile N single` applies one event at a time; by default batches use the batch API.
+let batched = !CommandLine.arguments.dropFirst(2).contains("single")
 
 // Generate in chunks so that only apply is timed.
 var sim = Simulator(seed: 42, config: .production(startMs: start))
@@ -60,8 +62,20 @@ while total < limit {
     if chunk.isEmpty { break }
     let a0 = clock.now
     let c0 = cpuSeconds()
-    for e in chunk {
-        if account.apply(e, now: e.time).isApplied { applied += 1 } else { rejected += 1 }
+    if batched {
+        // Batches of 1,024 as the ingest path would see them, `now` = the batch's last event.
+        var i = 0
+        while i < chunk.count {
+            let j = min(i + 1024, chunk.count)
+            account.apply(chunk[i..<j], now: chunk[j - 1].time) { _, o in
+                if o.isApplied { applied += 1 } else { rejected += 1 }
+            }
+            i = j
+        }
+    } else {
+        for e in chunk {
+            if account.apply(e, now: e.time).isApplied { applied += 1 } else { rejected += 1 }
+        }
     }
     applyTime += clock.now - a0
     applyCPU += cpuSeconds() - c0

@@ -204,20 +204,51 @@ public final class MetricsService: Sendable {
             response.duplicate = true
             return response
         }
+        // The well-formed events go to the core as one batch (it reads ahead across events);
+        // rejections are reported by position in the request, in order.
+        var events: [Event] = []
+        var positions: [Int32] = []
+        events.reserveCapacity(batch.entries.count)
+        positions.reserveCapacity(batch.entries.count)
+        var malformed: [Rejection] = []
         for (i, entry) in batch.entries.enumerated() {
             switch entry {
-            case .failure(let rejection):
-                response.rejections.append(Rejection(index: Int32(i), reason: rejection.reason))
+            case .failure(let rejection): malformed.append(Rejection(index: Int32(i), reason: rejection.reason))
             case .success(let event):
-                switch state.metrics.apply(event, now: now) {
-                case .applied: response.applied += 1
-                case .rejected(let reason): response.rejections.append(Rejection(index: Int32(i), reason: reason))
-                }
+                events.append(event)
+                positions.append(Int32(i))
             }
         }
+        var inconsistent: [Rejection] = []
+        state.metrics.apply(events[...], now: now) { k, outcome in
+            switch outcome {
+            case .applied: response.applied += 1
+            case .rejected(let reason): inconsistent.append(Rejection(index: positions[k], reason: reason))
+            }
+        }
+        response.rejections = Self.merged(malformed, inconsistent)
         response.rejected = Int64(response.rejections.count)
         state.lastSequence[batch.producerId] = batch.sequence
         return response
+    }
+
+    /// Two lists of rejections, each in position order, as one in position order.
+    static func merged(_ a: [Rejection], _ b: [Rejection]) -> [Rejection] {
+        if a.isEmpty { return b }
+        if b.isEmpty { return a }
+        var out: [Rejection] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            if j == b.count || (i < a.count && a[i].index < b[j].index) {
+                out.append(a[i])
+                i += 1
+            } else {
+                out.append(b[j])
+                j += 1
+            }
+        }
+        return out
     }
 
     private func recorded(_ response: PublishEventsResponse) -> PublishEventsResponse {
@@ -412,8 +443,8 @@ public final class MetricsService: Sendable {
         return registry.write(account: account) { state in
             var applied = 0
             var rejected = 0
-            for e in events {
-                if state.metrics.apply(e, now: now).isApplied { applied += 1 } else { rejected += 1 }
+            state.metrics.apply(Array(events)[...], now: now) { _, outcome in
+                if outcome.isApplied { applied += 1 } else { rejected += 1 }
             }
             return (applied, rejected)
         }
