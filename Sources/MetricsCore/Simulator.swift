@@ -222,6 +222,25 @@ public struct Simulator: Sendable {
         heap.push(time: script[0].time, actor: slot)
     }
 
+    /// A UUID-shaped id (8-4-4-4-12 lowercase hex) for conversation `i`: the first 64 bits are a
+    /// bijective mix of `i`, so ids of different conversations differ.
+    static func uuid(_ i: Int) -> String {
+        var a = SplitMix64(seed: UInt64(bitPattern: Int64(i)))
+        let high = a.next()  // SplitMix64's first output is a bijection of its seed
+        let low = a.next()
+        let hex = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(36)
+        for (k, word) in [high, low].enumerated() {
+            for nibble in 0..<16 {
+                let at = k * 16 + nibble
+                if at == 8 || at == 12 || at == 16 || at == 20 { bytes.append(UInt8(ascii: "-")) }
+                bytes.append(hex[Int((word >> UInt64(60 - 4 * nibble)) & 0xF)])
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     private mutating func pickHuman(skill: Int, except: Int? = nil) -> Int {
         let pool = humansBySkill[skill].isEmpty ? humans : humansBySkill[skill]
         guard !pool.isEmpty else { return rng.below(config.agents) }
@@ -231,7 +250,7 @@ public struct Simulator: Sendable {
     }
 
     private mutating func makeScript(index i: Int, start: Int64) -> [Event] {
-        let cid = "c\(i)"
+        let cid = config.uuidConversationIds ? Self.uuid(i) : "c\(i)"
         var t = start
         var out: [Event] = []
         func add(_ kind: Event.Kind) { out.append(Event(time: t, kind: kind)) }

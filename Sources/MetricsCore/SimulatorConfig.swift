@@ -14,6 +14,10 @@ public struct SimulatorConfig: Sendable, Equatable {
     public var inconsistentFraction: Double
     /// Directory changes (state changes, agents moving group, group moves) per conversation.
     public var churnPerConversation: Double
+    /// Conversation ids as 36-character lowercase UUIDs (what production callers send) instead
+    /// of short "c<n>" ids. Short ids fit inline in a String; UUIDs live in a heap buffer of
+    /// their own, one more memory access wherever an id is hashed or compared.
+    public var uuidConversationIds = false
 
     public init(
         agents: Int, groups: Int, groupDepth: Int, skills: Int, conversations: Int, durationMs: Int64,

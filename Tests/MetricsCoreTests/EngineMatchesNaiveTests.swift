@@ -1,4 +1,4 @@
-import MetricsCore
+@testable import MetricsCore
 import Testing
 
 /// Property tests: on random simulator streams, the engine and the naive evaluator accept the
@@ -122,6 +122,34 @@ import Testing
         let (events, queries) = Self.check(seed: seed, config: config, queriesEvery: 150, lateApply: seed % 3 == 0)
         #expect(events > 1_000)
         #expect(queries > 20)
+    }
+
+    /// The UUID-id option: ids are 36-character lowercase UUIDs, distinct per conversation, and
+    /// the engine still agrees with the naive evaluator on such streams.
+    @Test(arguments: Array(UInt64(200)...UInt64(205)))
+    func uuidConversationIdsAgreeWithNaive(seed: UInt64) {
+        var config = SimulatorConfig.small(startMs: 1_700_000_000_000 + Int64(seed), conversations: 40)
+        config.uuidConversationIds = true
+        var sim = Simulator(seed: seed, config: config)
+        var ids = Set<String>()
+        while let e = sim.next() {
+            if case .conversationOpened(let id, _) = e.kind { ids.insert(id) }
+        }
+        #expect(ids.count >= 40)
+        let hex = Set("0123456789abcdef".utf8)
+        for id in ids {
+            let bytes = Array(id.utf8)
+            #expect(bytes.count == 36 && [8, 13, 18, 23].allSatisfy { bytes[$0] == UInt8(ascii: "-") })
+            #expect(bytes.enumerated().allSatisfy { [8, 13, 18, 23].contains($0.offset) || hex.contains($0.element) })
+        }
+        let (events, queries) = Self.check(seed: seed, config: config, queriesEvery: 40, lateApply: seed % 2 == 0)
+        #expect(events > 200 && queries > 20)
+    }
+
+    @Test func uuidIdsOfDifferentConversationsDiffer() {
+        var seen = Set<String>()
+        for i in 0..<100_000 { seen.insert(Simulator.uuid(i)) }
+        #expect(seen.count == 100_000)
     }
 
     @Test func simulatorIsDeterministicAndProducesRejections() {

@@ -45,8 +45,13 @@ let limit = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? I
 /// `CoreProfile N single` applies one event at a time; by default batches use the batch API.
 let batched = !CommandLine.arguments.dropFirst(2).contains("single")
 
+/// `CoreProfile N … uuid`: conversation ids as 36-character UUIDs (production's shape).
+let uuidIds = CommandLine.arguments.dropFirst(2).contains("uuid")
+
 // Generate in chunks so that only apply is timed.
-var sim = Simulator(seed: 42, config: .production(startMs: start))
+var productionConfig = SimulatorConfig.production(startMs: start)
+productionConfig.uuidConversationIds = uuidIds
+var sim = Simulator(seed: 42, config: productionConfig)
 var account = AccountMetrics()
 var applied = 0, rejected = 0, total = 0
 var applyTime = Duration.zero
