@@ -96,6 +96,10 @@ extension AllHTTP2ServerTests {
         let (requests, error) = parseHTTP1(Array("GET / HTTP/1.1\r\nContent-Length: 2, 2\r\nContent-Length: 2\r\nX-Latin: caf\u{e9}\r\n\r\nab".utf8))
         #expect(error == nil)
         #expect(try #require(requests.first).head.framing == .length(2))
+        // Whitespace around the list's commas.
+        let (spaced, spacedError) = parseHTTP1(Array("GET / HTTP/1.1\r\nContent-Length: 2 ,\t2 , 2\r\n\r\nab".utf8))
+        #expect(spacedError == nil)
+        #expect(try #require(spaced.first).head.framing == .length(2))
     }
 
     static let rejected: [(String, Int, String)] = [
@@ -128,6 +132,10 @@ extension AllHTTP2ServerTests {
         ("POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", 400, "conflicting Content-Length values"),
         ("POST / HTTP/1.1\r\nContent-Length: 5, 6\r\n\r\n", 400, "conflicting Content-Length values"),
         ("POST / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n", 400, "Content-Length too large"),
+        ("POST / HTTP/1.1\r\nContent-Length: 99999999999999999999x\r\n\r\n", 400, "invalid Content-Length"),
+        ("POST / HTTP/1.1\r\nContent-Length: 5,\r\n\r\n", 400, "invalid Content-Length"),
+        ("POST / HTTP/1.1\r\nContent-Length: 5 6\r\n\r\n", 400, "invalid Content-Length"),
+        ("POST / HTTP/1.1\r\nContent-Length: 5,,5\r\n\r\n", 400, "invalid Content-Length"),
         ("POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "both Transfer-Encoding and Content-Length"),
         ("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", 400, "both Transfer-Encoding and Content-Length"),
         ("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 400, "Transfer-Encoding does not end in chunked"),
