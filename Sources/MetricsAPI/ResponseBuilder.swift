@@ -16,9 +16,6 @@ public struct LinkBase: Sendable, Equatable {
         self.accountId = accountId
     }
 
-    /// The REST metrics path of the account.
-    public var path: String { Self.pathHead + accountId + "/metrics" }
-
     /// `scheme://authority/manager_workspace/api/account/{id}/metrics?offset={offset}{rest}`
     /// as one exactly-sized string: no intermediate strings, one allocation.
     func href(offset: Int, rest: String) -> String {

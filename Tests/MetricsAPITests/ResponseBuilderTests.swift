@@ -99,7 +99,8 @@ func linkOffsets(_ r: GetMetricsResponse) -> [String: String] {
     }
 
     @Test func metricsPathOfAnAccount() {
-        #expect(LinkBase(scheme: "http", authority: "h", accountId: "demo").path == "/manager_workspace/api/account/demo/metrics")
+        #expect(LinkBase(scheme: "http", authority: "h", accountId: "demo").href(offset: 0, rest: "")
+            == "http://h/manager_workspace/api/account/demo/metrics?offset=0")
     }
 
     /// Each href is written byte by byte into an exactly-sized string: every offset width,
