@@ -32,9 +32,7 @@ final class ReadWriteLock<Value>: @unchecked Sendable {
     }
 
     func read<R>(_ body: (borrowing Value) throws -> R) rethrows -> R {
-        pthread_rwlock_rdlock(lock)
-        defer { pthread_rwlock_unlock(lock) }
-        return try body(storage.pointee)
+        try readInPlace { try body($0.pointee) }
     }
 
     /// `read` for hot paths: the body reaches the value through a pointer. With `read`, every
