@@ -56,8 +56,13 @@ extension HTTP2Connection {
             if body.receivedBytes + chunk.readableBytes > self.settings.maxRequestBodySize {
                 stream.bodyConsumed(chunk.readableBytes)
                 self.rejectOversizedBody(stream)
-            } else {
+            } else if stream.requestEnded {
+                // The request ended in this read: the handler is about to see it whole, so a
+                // slice of the read buffer (`inputChunk`) is handed over as is.
                 body.receive(chunk)
+            } else {
+                // More is to come: whatever the handler keeps must not pin the read buffer.
+                body.receive(ByteBuffer(buffer: chunk))
             }
         case .end(let stream):
             stream.body?.finish(trailers: stream.trailers)

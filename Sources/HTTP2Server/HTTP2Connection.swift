@@ -49,7 +49,13 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
         return found
     }
     var events: [Event] = []
+    /// Strings of the previous request header block, reused when fields repeat.
+    var headerReuse = HeaderBlockReuse()
     var processing: [Event] = []
+    /// The buffer `mem_recv` is reading, and where its readable bytes start, while it runs:
+    /// nghttp2 hands DATA payloads as pointers into it, so chunks can be slices of it.
+    var input: ByteBuffer?
+    var inputStart: UnsafeRawPointer?
     var completedPromises: [EventLoopPromise<Void>] = []
     private var inReadBatch = false
     private var flushing = false
@@ -177,7 +183,13 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
         let buffer = self.unwrapInboundIn(data)
         self.inReadBatch = true
         let result = buffer.withUnsafeReadableBytes { bytes in
-            nghttp2_session_mem_recv(session, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
+            self.input = buffer
+            self.inputStart = UnsafeRawPointer(bytes.baseAddress)
+            defer {
+                self.input = nil
+                self.inputStart = nil
+            }
+            return nghttp2_session_mem_recv(session, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
         }
         if result < 0 {
             self.log("HTTP/2 protocol error from \(self.remoteAddress.map { "\($0)" } ?? "?"): \(NGHTTP2Session.errorString(result))")
@@ -340,6 +352,19 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
             NGHTTP2_NO_ERROR.rawValue, nil, 0)
         self.flush()
         self.closeConnection()
+    }
+
+    /// A DATA payload nghttp2 reports during `mem_recv`: a slice of the read buffer when it
+    /// lies inside it (no copy), else a copy.
+    func inputChunk(_ data: UnsafePointer<UInt8>, count: Int) -> ByteBuffer {
+        let pointer = UnsafeRawPointer(data)
+        if let input = self.input, let start = self.inputStart, pointer >= start,
+            pointer + count <= start + input.readableBytes,
+            let slice = input.getSlice(at: input.readerIndex + (pointer - start), length: count)
+        {
+            return slice
+        }
+        return ByteBuffer(bytes: UnsafeRawBufferPointer(start: pointer, count: count))
     }
 
     func log(_ message: String) {

@@ -22,6 +22,10 @@ public struct HTTPFields: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         self.fields = pairs.map { Field(name: Self.lowercased($0.0), value: $0.1) }
     }
 
+    init(prefix: ArraySlice<Field>) {
+        self.fields = Array(prefix)
+    }
+
     public init(dictionaryLiteral elements: (String, String)...) {
         self.init(elements)
     }

@@ -73,6 +73,7 @@ enum NGHTTP2Session {
         connection.streams[id] = stream
         connection.lastStream = stream
         connection.streamOpenedSinceIdleCheck = true
+        connection.headerReuse.begin()
         return 0
     }
 
@@ -87,12 +88,14 @@ enum NGHTTP2Session {
         }
         if stream.headersTooLarge { return 0 }
         let nameBytes = UnsafeRawBufferPointer(start: name, count: nameLength)
-        let valueString = String(decoding: UnsafeRawBufferPointer(start: value, count: valueLength), as: UTF8.self)
+        let valueBytes = UnsafeRawBufferPointer(start: value, count: valueLength)
         if stream.headReceived {
             if stream.trailers == nil { stream.trailers = HTTPFields() }
-            stream.trailers!.appendLowercased(name: String(decoding: nameBytes, as: UTF8.self), value: valueString)
+            stream.trailers!.appendLowercased(
+                name: String(decoding: nameBytes, as: UTF8.self), value: String(decoding: valueBytes, as: UTF8.self))
             return 0
         }
+        let (nameString, valueString) = connection.headerReuse.strings(name: nameBytes, value: valueBytes)
         if nameLength > 1 && nameBytes[0] == UInt8(ascii: ":") {
             switch nameBytes[1] {
             case UInt8(ascii: "m"): stream.method = valueString
@@ -102,8 +105,7 @@ enum NGHTTP2Session {
             default: break  // :protocol (extended CONNECT) is not supported
             }
         } else {
-            if stream.headers.isEmpty { stream.headers.reserveCapacity(8) }
-            stream.headers.appendLowercased(name: String(decoding: nameBytes, as: UTF8.self), value: valueString)
+            connection.headerReuse.append(name: nameString, value: valueString)
         }
         return 0
     }
@@ -117,6 +119,7 @@ enum NGHTTP2Session {
         case NGHTTP2_HEADERS.rawValue:
             guard let stream = connection.stream(hd.stream_id) else { return 0 }
             if !stream.headReceived {
+                stream.headers = connection.headerReuse.finish()
                 stream.headReceived = true
                 stream.requestEnded = endStream
                 stream.endStreamOnHeaders = endStream
@@ -146,8 +149,7 @@ enum NGHTTP2Session {
             return 0
         }
         stream.unconsumed += length
-        let chunk = ByteBuffer(bytes: UnsafeRawBufferPointer(start: data, count: length))
-        connection.events.append(.data(stream, chunk))
+        connection.events.append(.data(stream, connection.inputChunk(data, count: length)))
         return 0
     }
 

@@ -1,3 +1,4 @@
+import NIOCore
 import PropertyBased
 import Testing
 
@@ -13,7 +14,7 @@ import Testing
         var got: [[UInt8]] = []
         for byte in framed {
             reader.append([byte])
-            while let m = try reader.next() { got.append(Array(m)) }
+            while let m = try reader.next() { got.append(Array(m.readableBytesView)) }
         }
         try reader.finish()
         #expect(got == [message])
@@ -26,7 +27,7 @@ import Testing
         var reader = GRPCMessageReader(maxMessageBytes: Self.limit, encoding: nil)
         reader.append(bytes)
         var got: [[UInt8]] = []
-        while let m = try reader.next() { got.append(Array(m)) }
+        while let m = try reader.next() { got.append(Array(m.readableBytesView)) }
         #expect(got == [[1, 2, 3], [], [9]])
     }
 
@@ -77,10 +78,34 @@ import Testing
             while i < bytes.count {
                 reader.append(bytes[i..<min(bytes.count, i + chunk)])
                 i += chunk
-                while let m = try reader.next() { got.append(Array(m)) }
+                while let m = try reader.next() { got.append(Array(m.readableBytesView)) }
             }
             try reader.finish()
             #expect(got == messages)
+        }
+    }
+
+    /// Chunks that are slices of one read buffer (as the HTTP/2 layer hands them over) give the
+    /// same messages even when the buffer's owner overwrites it after each read, as NIO does
+    /// when it reuses a receive buffer.
+    @Test func slicesOfAReusedReadBufferGiveTheSameMessages() async {
+        let gen = Gen.uint8().array(of: 0...300).array(of: 1...5)
+        await propertyCheck(input: gen, Gen.int(in: 1...700)) { messages, chunk in
+            var bytes: [UInt8] = []
+            for m in messages { bytes += GRPCMessageWriter.frame(m) }
+            var readBuffer = ByteBuffer(bytes: bytes)
+            var reader = GRPCMessageReader(maxMessageBytes: 1000, encoding: nil)
+            var held: [ByteBuffer] = []
+            var i = 0
+            while i < bytes.count {
+                let n = min(bytes.count - i, chunk)
+                reader.append(readBuffer.getSlice(at: i, length: n)!)
+                while let m = try reader.next() { held.append(m) }
+                readBuffer.setRepeatingByte(0xEE, count: n, at: i)
+                i += n
+            }
+            try reader.finish()
+            #expect(held.map { Array($0.readableBytesView) } == messages)
         }
     }
 

@@ -16,7 +16,7 @@ final class GRPCCall {
     let started = NIODeadline.now()
 
     private var reader: GRPCMessageReader
-    private var unaryMessage: [UInt8]?
+    private var unaryMessage: ByteBuffer?
     private var done = false
     private var headSent = false
     private var admitted: MetricsService.Call?
@@ -57,7 +57,7 @@ final class GRPCCall {
         do throws(GRPCMessageReader.Failure) {
             switch event {
             case .data(let chunk):
-                reader.append(chunk.readableBytesView)
+                reader.append(chunk)
                 while !done, let message = try reader.next() { onMessage(message) }
             case .end:
                 try reader.finish()
@@ -78,13 +78,13 @@ final class GRPCCall {
         }
     }
 
-    private func onMessage(_ message: ArraySlice<UInt8>) {
+    private func onMessage(_ message: ByteBuffer) {
         if method.isUnaryRequest {
             guard unaryMessage == nil else {
                 fail(.invalidArgument("\(method.stat.label) is unary: got more than one request message"))
                 return
             }
-            unaryMessage = Array(message)
+            unaryMessage = message
         } else {
             answerReflection(message)
         }
@@ -105,9 +105,9 @@ final class GRPCCall {
         }
     }
 
-    private func decode<M: ProtoMessage>(_ type: M.Type, _ bytes: [UInt8], name: String) -> M? {
+    private func decode<M: ProtoMessage>(_ type: M.Type, _ bytes: ByteBuffer, name: String) -> M? {
         do {
-            return try M(protobufBytes: bytes)
+            return try M(protobufBytes: bytes.readableBytesView)
         } catch {
             fail(.invalidArgument("malformed \(name): \(error)"))
             return nil
@@ -116,7 +116,7 @@ final class GRPCCall {
 
     // MARK: Dispatch
 
-    private func dispatchUnary(_ bytes: [UInt8]) {
+    private func dispatchUnary(_ bytes: ByteBuffer) {
         let service = front.service
         let authorization = request.headers["authorization"]
         switch method {
@@ -188,8 +188,8 @@ final class GRPCCall {
         }
     }
 
-    private func answerReflection(_ message: ArraySlice<UInt8>) {
-        guard let req = decode(ReflectionRequest.self, Array(message), name: "ServerReflectionRequest") else { return }
+    private func answerReflection(_ message: ByteBuffer) {
+        guard let req = decode(ReflectionRequest.self, message, name: "ServerReflectionRequest") else { return }
         sendMessage(front.reflection.answer(req))
     }
 

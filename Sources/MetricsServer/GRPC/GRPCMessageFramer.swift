@@ -1,3 +1,5 @@
+import NIOCore
+
 /// gRPC length-prefixed message framing: 1 byte compressed flag, 4 bytes big-endian length,
 /// then the message. Messages may be split over many DATA frames and several may share one,
 /// so the reader accumulates and yields whole messages. It never buffers more than one
@@ -20,27 +22,32 @@ struct GRPCMessageReader {
     /// The request's `grpc-encoding`, or nil when absent/identity.
     let encoding: String?
 
-    private var buffer: [UInt8] = []
-    private var consumed = 0
+    /// Bytes not yet yielded, starting at the next message's prefix. When it is empty a chunk
+    /// is taken over as is, so a message that arrives whole in one chunk is never copied.
+    private var buffer = ByteBuffer()
 
     init(maxMessageBytes: Int, encoding: String?) {
         self.maxMessageBytes = maxMessageBytes
         self.encoding = (encoding == "identity") ? nil : encoding
     }
 
-    mutating func append(_ bytes: some Collection<UInt8>) {
-        if consumed > 0, consumed == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
-            consumed = 0
+    mutating func append(_ chunk: ByteBuffer) {
+        if buffer.readableBytes == 0 {
+            buffer = chunk
+        } else {
+            var chunk = chunk
+            buffer.writeBuffer(&chunk)
         }
-        buffer.append(contentsOf: bytes)
     }
 
-    /// The next whole message, nil when more bytes are needed.
-    mutating func next() throws(Failure) -> ArraySlice<UInt8>? {
-        let available = buffer.count - consumed
-        guard available >= 5 else { return nil }
-        let flag = buffer[consumed]
+    mutating func append(_ bytes: some Collection<UInt8>) {
+        append(ByteBuffer(bytes: bytes))
+    }
+
+    /// The next whole message (a slice of what was appended), nil when more bytes are needed.
+    mutating func next() throws(Failure) -> ByteBuffer? {
+        guard buffer.readableBytes >= 5 else { return nil }
+        let flag = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self)!
         let length = prefixLength()
         switch flag {
         case 0: break
@@ -50,25 +57,19 @@ struct GRPCMessageReader {
         default: throw .invalidFlag(flag)
         }
         guard length <= maxMessageBytes else { throw .messageTooLarge(length: length, limit: maxMessageBytes) }
-        let total = 5 + Int(length)
-        guard available >= total else {
-            buffer.reserveCapacity(consumed + total)
-            return nil
-        }
-        let message = buffer[(consumed + 5)..<(consumed + total)]
-        consumed += total
-        return message
+        guard buffer.readableBytes >= 5 + Int(length) else { return nil }
+        buffer.moveReaderIndex(forwardBy: 5)
+        return buffer.readSlice(length: Int(length))!
     }
 
-    /// The big-endian message length of the prefix at `consumed` (5 bytes must be buffered).
+    /// The big-endian message length of the prefix at the reader index (5 bytes must be buffered).
     private func prefixLength() -> UInt32 {
-        UInt32(buffer[consumed + 1]) << 24 | UInt32(buffer[consumed + 2]) << 16
-            | UInt32(buffer[consumed + 3]) << 8 | UInt32(buffer[consumed + 4])
+        buffer.getInteger(at: buffer.readerIndex + 1, as: UInt32.self)!
     }
 
     /// Call at end of stream: throws when bytes of an incomplete message are left.
     func finish() throws(Failure) {
-        let left = buffer.count - consumed
+        let left = buffer.readableBytes
         guard left == 0 else {
             if left < 5 { throw .truncated(have: left, need: 5) }
             throw .truncated(have: left, need: 5 + Int(prefixLength()))

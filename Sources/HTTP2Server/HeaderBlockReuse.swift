@@ -1,0 +1,82 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Clients send the same header fields in the same order on every request of a connection
+/// (HPACK makes that cheap for them). This keeps the strings of the previous request header
+/// block by position and hands them out again when the bytes are equal, so a repeated field
+/// costs a comparison instead of an allocation and a UTF-8 check; a block whose regular
+/// fields all repeat gets the previous block's `HTTPFields` itself.
+///
+/// One per HTTP/2 connection: header blocks cannot interleave (RFC 9113 §6.10), so `begin` …
+/// `finish` always belong to one stream's request header block. What it keeps is bounded by
+/// `maxSlots` fields of at most the connection's header-list limit.
+struct HeaderBlockReuse {
+    static let maxSlots = 32
+
+    private var names: [String] = []
+    private var values: [String] = []
+    private var previous = HTTPFields()
+    private var position = 0
+    private var regular = 0
+    /// True while every regular field so far equals the previous block's at its position.
+    private var matching = true
+    private var fields = HTTPFields()
+
+    mutating func begin() {
+        self.position = 0
+        self.regular = 0
+        self.matching = true
+        self.fields = HTTPFields()
+    }
+
+    /// The strings for the block's next field.
+    mutating func strings(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) -> (name: String, value: String) {
+        let at = self.position
+        self.position += 1
+        if at < self.names.count, Self.equal(self.names[at], name), Self.equal(self.values[at], value) {
+            return (self.names[at], self.values[at])
+        }
+        let strings = (name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
+        if at < self.names.count {
+            self.names[at] = strings.name
+            self.values[at] = strings.value
+        } else if at == self.names.count && at < Self.maxSlots {
+            self.names.append(strings.name)
+            self.values.append(strings.value)
+        }
+        return strings
+    }
+
+    /// Adds a regular (not pseudo) field whose name is lowercase.
+    mutating func append(name: String, value: String) {
+        if self.matching {
+            if self.regular < self.previous.count, self.previous.fields[self.regular] == HTTPFields.Field(name: name, value: value) {
+                self.regular += 1
+                return
+            }
+            self.matching = false
+            self.fields = HTTPFields(prefix: self.previous.fields[..<self.regular])
+        }
+        self.fields.appendLowercased(name: name, value: value)
+        self.regular += 1
+    }
+
+    /// The block's regular fields.
+    mutating func finish() -> HTTPFields {
+        if self.matching {
+            if self.regular == self.previous.count { return self.previous }
+            self.fields = HTTPFields(prefix: self.previous.fields[..<self.regular])
+        }
+        self.previous = self.fields
+        self.fields = HTTPFields()
+        return self.previous
+    }
+
+    private static func equal(_ string: String, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var string = string
+        return string.withUTF8 { utf8 in
+            utf8.count == bytes.count && (utf8.count == 0 || memcmp(utf8.baseAddress!, bytes.baseAddress!, utf8.count) == 0)
+        }
+    }
+}
