@@ -6,7 +6,7 @@ protocol CancellableExchange: AnyObject {
     var closed: Bool { get }
     /// Set once the exchange was cancelled; later `onCancel` handlers run at once with it.
     var cancellation: HTTPStreamError? { get }
-    var cancelHandlers: [(HTTPStreamError) -> Void] { get set }
+    var cancelHandlers: CancelHandlers { get set }
     var deadlineTimer: Scheduled<Void>? { get set }
     /// The connection's loop while the exchange is open.
     var timerEventLoop: EventLoop? { get }
@@ -29,5 +29,28 @@ extension CancellableExchange {
         } else if !self.closed {
             self.cancelHandlers.append(handler)
         }
+    }
+}
+
+/// The handlers to run if an exchange is cancelled, in the order they were added. Almost every
+/// exchange has exactly one (its call's), kept without an array allocation.
+struct CancelHandlers {
+    private var first: ((HTTPStreamError) -> Void)?
+    private var more: [(HTTPStreamError) -> Void] = []
+
+    mutating func append(_ handler: @escaping (HTTPStreamError) -> Void) {
+        if self.first == nil {
+            self.first = handler
+        } else {
+            self.more.append(handler)
+        }
+    }
+
+    /// Removes every handler, then runs them in order.
+    mutating func runAndRemove(_ error: HTTPStreamError) {
+        let taken = self
+        self = CancelHandlers()
+        taken.first?(error)
+        for handler in taken.more { handler(error) }
     }
 }

@@ -27,7 +27,7 @@ final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl, CancellableExc
     private var closeDelimited = false
     private(set) var closed = false
     private(set) var cancellation: HTTPStreamError?
-    var cancelHandlers: [(HTTPStreamError) -> Void] = []
+    var cancelHandlers = CancelHandlers()
     var deadlineTimer: Scheduled<Void>?
 
     init(connection: HTTP1Connection, minorVersion: Int, keepAlive: Bool, isHead: Bool) {
@@ -207,13 +207,11 @@ final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl, CancellableExc
             self.body?.fail(error)
             if !self.responseEnded {
                 self.cancellation = error
-                let handlers = self.cancelHandlers
-                self.cancelHandlers = []
-                for handler in handlers { handler(error) }
+                self.cancelHandlers.runAndRemove(error)
             }
         }
         self.body?.flow = nil
-        self.cancelHandlers = []
+        self.cancelHandlers = CancelHandlers()
     }
 }
 

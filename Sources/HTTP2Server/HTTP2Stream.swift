@@ -48,7 +48,7 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl, CancellableExcha
     var bytesSent = 0
     var writePromises: [(threshold: Int, promise: EventLoopPromise<Void>)] = []
     var endPromise: EventLoopPromise<Void>?
-    var cancelHandlers: [(HTTPStreamError) -> Void] = []
+    var cancelHandlers = CancelHandlers()
     var deadlineTimer: Scheduled<Void>?
     var closed = false
     var cancellation: HTTPStreamError?
@@ -190,15 +190,13 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl, CancellableExcha
         if error != nil || !self.responseFinished {
             self.cancellation = failure
             self.body?.fail(failure)
-            let handlers = self.cancelHandlers
-            self.cancelHandlers = []
-            for handler in handlers { handler(failure) }
+            self.cancelHandlers.runAndRemove(failure)
         } else {
             if !(self.body?.isComplete ?? true) {
                 self.body?.fail(HTTPStreamError(code: .aborted, message: "response completed before the request body"))
             }
             self.body?.flow = nil
-            self.cancelHandlers = []
+            self.cancelHandlers = CancelHandlers()
         }
     }
 }

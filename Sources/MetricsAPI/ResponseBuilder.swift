@@ -115,8 +115,16 @@ enum ResponseLinks {
         // Every href is the base, the offset, then `&limit=..[&sort=..]` (RESTQuery.queryString's
         // order: offset, limit, sort), each written as one exactly-sized string.
         let rest = RESTQuery.afterOffset(limit: Int64(limit), sort: sort)
+        // Links often share an offset (one page: first, self and last are all 0); the string
+        // made for an offset is reused by the links after it.
+        var recent: (Int, String)? = nil, earlier: (Int, String)? = nil
         func link(_ rel: String, _ at: Int) -> Link {
-            Link(rel: rel, href: base.href(offset: at, rest: rest))
+            if let (offset, href) = recent, offset == at { return Link(rel: rel, href: href) }
+            if let (offset, href) = earlier, offset == at { return Link(rel: rel, href: href) }
+            let href = base.href(offset: at, rest: rest)
+            earlier = recent
+            recent = (at, href)
+            return Link(rel: rel, href: href)
         }
         m.first = link("first", 0)
         if offset > 0 { m.prev = link("prev", max(0, offset - limit)) }
