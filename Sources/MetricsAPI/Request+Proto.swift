@@ -1,3 +1,4 @@
+import MetricsCore
 import ProtoWire
 
 // Binary codecs of the GetMetrics request messages (proto/manager_workspace/v1/metrics.proto).
@@ -5,6 +6,10 @@ import ProtoWire
 // equal protoc's.
 
 extension GetMetricsRequest: ProtoMessage {
+    /// Metric, section and groupBy names as requests spell them: decoded as shared strings.
+    static let knownNames = ProtoInternedStrings(
+        Metric.allCases.map(\.requestName) + ["all", "groupBy", "skillId", "agentGroupId"])
+
     public mutating func decodeField(_ tag: FieldTag, from reader: inout ProtoReader) throws(WireError) {
         switch tag.fieldNumber {
         case 1: accountId = try reader.decodeString(tag)
@@ -12,10 +17,10 @@ extension GetMetricsRequest: ProtoMessage {
         case 3: limit = try reader.decodeInt32(tag)
         case 4: sort = try reader.decodeString(tag)
         case 5: try reader.decodeMessage(tag, into: &filters)
-        case 6: try reader.decodeRepeatedString(tag, into: &metricsToRetrieveByTime)
-        case 7: try reader.decodeRepeatedString(tag, into: &metricsToRetrieveCurrentValue)
-        case 8: try reader.decodeRepeatedString(tag, into: &responseSections)
-        case 9: groupBy = try reader.decodeString(tag)
+        case 6: try reader.decodeRepeatedString(tag, into: &metricsToRetrieveByTime, preferring: Self.knownNames)
+        case 7: try reader.decodeRepeatedString(tag, into: &metricsToRetrieveCurrentValue, preferring: Self.knownNames)
+        case 8: try reader.decodeRepeatedString(tag, into: &responseSections, preferring: Self.knownNames)
+        case 9: groupBy = try reader.decodeString(tag, preferring: Self.knownNames)
         default: try reader.skipField(tag)
         }
     }

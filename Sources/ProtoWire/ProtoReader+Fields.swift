@@ -134,6 +134,14 @@ extension ProtoReader {
         values.append(try decodeString(tag))
     }
 
+    /// Appends to a repeated string field whose values usually come from `known`.
+    @inlinable
+    public mutating func decodeRepeatedString(
+        _ tag: FieldTag, into values: inout [String], preferring known: ProtoInternedStrings
+    ) throws(WireError) {
+        values.append(try decodeString(tag, preferring: known))
+    }
+
     /// Appends to a repeated varint field, packed (one length-delimited run) or not (one value
     /// per key). The array grows with what is actually decoded: each element costs at least one
     /// input byte, so memory stays proportional to the input.
