@@ -89,6 +89,7 @@ let package = Package(
                 "MetricsCore",  // SplitMix64 for the parser's property test
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         .testTarget(

@@ -81,6 +81,13 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         self.remoteAddress = context.channel.remoteAddress
+        // The connection's IdleStateHandler guards the bytes before the protocol is known (and
+        // HTTP/1.1); HTTP/2 has its own stream-based idle check (`scheduleIdleCheck`) and
+        // ignores its events, so it leaves: it would only add a handler hop and a write
+        // promise to every read and write.
+        if let idle = try? context.pipeline.syncOperations.handler(type: IdleStateHandler.self) {
+            context.pipeline.syncOperations.removeHandler(idle, promise: nil)
+        }
         do {
             self.session = try NGHTTP2Session.makeServerSession(for: self, settings: self.settings)
         } catch {
@@ -233,8 +240,8 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
         if event is HTTP2Server.GracefulShutdownEvent {
             self.beginGracefulShutdown()
         }
-        // IdleStateHandler events are ignored here: PINGs and SETTINGS count as traffic for
-        // it, so HTTP/2 uses its own stream-based idle check (`checkIdle`).
+        // HTTP/2 removes the IdleStateHandler (PINGs and SETTINGS would count as traffic for
+        // it) and uses its own stream-based idle check (`scheduleIdleCheck`).
         context.fireUserInboundEventTriggered(event)
     }
 

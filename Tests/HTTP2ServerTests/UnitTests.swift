@@ -1,5 +1,6 @@
 @testable import HTTP2Server
 import NIOCore
+import NIOEmbedded
 import Testing
 
 extension AllHTTP2ServerTests {
@@ -63,5 +64,19 @@ extension AllHTTP2ServerTests {
         func snifferDecidesAsEarlyAsPossible(input: String, verdict: ProtocolSniffer.Verdict) {
             #expect(ProtocolSniffer.classify(ByteBuffer(string: input)) == verdict)
         }
-    }
+
+        /// HTTP/2 has its own idle check; the connection-wide IdleStateHandler (for undecided
+        /// and HTTP/1.1 connections) must leave the pipeline when HTTP/2 takes over.
+        @Test func http2ConnectionRemovesTheIdleStateHandler() throws {
+            let channel = EmbeddedChannel()
+            let settings = HTTP2Server.Configuration(host: "127.0.0.1", port: 0)
+            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: .seconds(5)))
+            #expect((try? channel.pipeline.syncOperations.handler(type: IdleStateHandler.self)) != nil)
+            try channel.pipeline.syncOperations.addHandler(
+                HTTP2Connection(settings: settings, handler: TestRoutes(recorder: Recorder())))
+            #expect((try? channel.pipeline.syncOperations.handler(type: IdleStateHandler.self)) == nil)
+            #expect((try? channel.pipeline.syncOperations.handler(type: HTTP2Connection.self)) != nil)
+            _ = try? channel.finish()
+        }
+}
 }
