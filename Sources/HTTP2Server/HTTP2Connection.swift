@@ -38,8 +38,9 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
     var remoteAddress: SocketAddress?
     var streams: [Int32: HTTP2Stream] = [:]
     /// The stream callbacks asked for last: nghttp2 reports a header block field by field,
-    /// so most lookups hit it and skip hashing.
-    var lastStream: HTTP2Stream?
+    /// so most lookups hit it and skip hashing. Read per callback on the event loop only, so
+    /// without dynamic exclusivity checks (as the request fields of `HTTP2Stream`).
+    @exclusivity(unchecked) var lastStream: HTTP2Stream?
 
     @inline(__always)
     func stream(_ id: Int32) -> HTTP2Stream? {
@@ -49,8 +50,9 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
         return found
     }
     var events: [Event] = []
-    /// Strings of the previous request header block, reused when fields repeat.
-    var headerReuse = HeaderBlockReuse()
+    /// Strings of the previous request header block, reused when fields repeat. Per header
+    /// field, event loop only: no dynamic exclusivity checks.
+    @exclusivity(unchecked) var headerReuse = HeaderBlockReuse()
     var processing: [Event] = []
     /// The buffer `mem_recv` is reading, and where its readable bytes start, while it runs:
     /// nghttp2 hands DATA payloads as pointers into it, so chunks can be slices of it.

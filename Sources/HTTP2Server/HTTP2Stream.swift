@@ -17,16 +17,18 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl, CancellableExcha
     /// Cleared when the stream closes, which also breaks the connection ↔ stream cycle.
     var connection: HTTP2Connection?
 
-    // Request side, filled by callbacks.
-    var method = ""
-    var path = ""
-    var authority: String?
-    var scheme = "http"
+    // Request side, filled by callbacks. The nghttp2 header callback touches these once per
+    // field; they are only accessed on the event loop, never across a call that could reach
+    // them again, so the dynamic exclusivity checks (a thread-local lookup each) are off.
+    @exclusivity(unchecked) var method = ""
+    @exclusivity(unchecked) var path = ""
+    @exclusivity(unchecked) var authority: String?
+    @exclusivity(unchecked) var scheme = "http"
     var headers = HTTPFields()
     var trailers: HTTPFields?
-    var headerBytes = 0
-    var headersTooLarge = false
-    var headReceived = false
+    @exclusivity(unchecked) var headerBytes = 0
+    @exclusivity(unchecked) var headersTooLarge = false
+    @exclusivity(unchecked) var headReceived = false
     /// Idle checks that found this stream's header block still incomplete.
     var idleChecksWithoutHead = 0
     var requestEnded = false
