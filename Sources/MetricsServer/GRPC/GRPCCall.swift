@@ -66,6 +66,9 @@ final class GRPCCall {
                         fail(.invalidArgument("\(method.stat.label) needs one request message, got none"))
                         return
                     }
+                    // Not kept past decoding: it may be a slice of a read buffer, and a
+                    // PublishEvents call lives on until its batch is durable.
+                    unaryMessage = nil
                     dispatchUnary(message)
                 } else {
                     finishStream()
