@@ -29,7 +29,9 @@ let package = Package(
             providers: [.apt(["libnghttp2-dev"])]
         ),
         .target(name: "ProtoWire"),
-        .target(name: "MetricsCore"),
+        // Prefetch hints (header-only C): the only thing MetricsCore imports.
+        .target(name: "CPrefetch"),
+        .target(name: "MetricsCore", dependencies: ["CPrefetch"]),
         .target(name: "MetricsAPI", dependencies: ["ProtoWire", "MetricsCore"]),
         .target(name: "RateLimiting"),
         .target(name: "Storage"),

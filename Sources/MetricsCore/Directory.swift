@@ -35,6 +35,12 @@ struct Interner: Sendable {
     /// `IdSlotTable.homeSlot`).
     func hintSlot(tag: UInt32) -> Int32? { index.homeSlot(tag: tag) }
 
+    /// Prefetches the index entry `tag` hashes to.
+    @inline(__always) func prefetchHome(tag: UInt32) { index.prefetchHome(tag: tag) }
+
+    /// Prefetches id `i` (what a lookup compares).
+    @inline(__always) func prefetchId(_ i: Int) { ids.prefetch(i) }
+
     mutating func intern(_ id: String) -> Int32 {
         if let i = find(id) { return i }
         let i = Int32(ids.count)

@@ -58,6 +58,12 @@ struct IdSlotTable: Sendable {
         return Int32(truncatingIfNeeded: e) &- 1
     }
 
+    /// Prefetches the home entry of `tag` (for a lookup soon).
+    @inline(__always)
+    func prefetchHome(tag: UInt32) {
+        probes.prefetch(Int(tag) & (probes.count &- 1))
+    }
+
     /// Indexes `id` at `slot` (the caller knows `id` is not indexed). Keeps the load ≤ 1/2.
     mutating func insert(_ id: String, slot: Int32) {
         if (count + 1) * 2 > probes.count {
