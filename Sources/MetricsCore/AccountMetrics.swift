@@ -106,7 +106,7 @@ public struct AccountMetrics: Sendable {
         for j in 0..<n {
             let t = tags[j]
             var c: Int32 = -1
-            if t.hasConversation, let s = conversations.index.homeSlot(tag: t.conversation), Int(s) < nRecords {
+            if t.hasConversation, let s = conversations.index.hintSlot(tag: t.conversation), Int(s) < nRecords {
                 c = s
                 conversations.records.prefetchForWrite(Int(s))
             }

@@ -31,9 +31,9 @@ struct Interner: Sendable {
         index.find(tag: tag) { ids[Int($0)] == id }
     }
 
-    /// The index entry `tag` hashes to, when it carries the tag (a prefetch hint: see
-    /// `IdSlotTable.homeSlot`).
-    func hintSlot(tag: UInt32) -> Int32? { index.homeSlot(tag: tag) }
+    /// The first slot along `tag`'s probe chain with that tag (a prefetch hint: see
+    /// `IdSlotTable.hintSlot`).
+    func hintSlot(tag: UInt32) -> Int32? { index.hintSlot(tag: tag) }
 
     /// Prefetches the index entry `tag` hashes to.
     @inline(__always) func prefetchHome(tag: UInt32) { index.prefetchHome(tag: tag) }
