@@ -1,8 +1,9 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// The arrows point inward: MetricsCore and ProtoWire import nothing of ours; the fronts
-// (MetricsServer) import the core, never the reverse. See docs/design.md.
+// The arrows point inward: MetricsCore (but for the header-only CPrefetch) and ProtoWire
+// import nothing of ours; the fronts (MetricsServer) import the core, never the reverse.
+// See docs/design.md.
 let package = Package(
     name: "metricsd",
     platforms: [.macOS(.v15)],
@@ -29,7 +30,9 @@ let package = Package(
             providers: [.apt(["libnghttp2-dev"])]
         ),
         .target(name: "ProtoWire"),
-        .target(name: "MetricsCore"),
+        // Prefetch hints (header-only C): the only thing MetricsCore imports.
+        .target(name: "CPrefetch"),
+        .target(name: "MetricsCore", dependencies: ["CPrefetch"]),
         .target(name: "MetricsAPI", dependencies: ["ProtoWire", "MetricsCore"]),
         .target(name: "RateLimiting"),
         .target(name: "Storage"),

@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// The outcome of applying one event. A rejected event changed nothing.
 public enum ApplyOutcome: Sendable, Equatable {
     case applied
@@ -66,13 +68,13 @@ public struct AccountMetrics: Sendable {
         let k = Self.batchWindow
         var tags = [EventTags](repeating: EventTags(), count: k)
         var hints = [Int32](repeating: -1, count: 3 * k)
-        var entries = [UnsafePointer<SeriesEntry>?](repeating: nil, count: 2 * k)
+        var series = [Int32](repeating: -1, count: 2 * k)
         events.withUnsafeBufferPointer { buf in
             var w = 0
             while w < buf.count {
                 let n = min(k, buf.count - w)
                 for j in 0..<n { tags[j] = EventTags(buf[w + j].kind) }
-                touchAhead(tags: tags, count: n, hints: &hints, entries: &entries)
+                readAhead(tags: tags, count: n, hints: &hints, series: &series)
                 for j in 0..<n { outcome(w + j, apply(buf[w + j], now: now, tags: tags[j])) }
                 w += n
             }
@@ -82,92 +84,117 @@ public struct AccountMetrics: Sendable {
     /// Events per window of the batch apply: the lookups of a window are started together.
     static let batchWindow = 32
 
-    /// Reads what applying the next `count` events will read, independent loads first, so
-    /// that the out-of-order core has their cache misses in flight at once; the applies that
-    /// follow then find them in cache. Changes nothing: only hints (slots that the index's
-    /// home entries name) are used, bounds-checked, and the real lookups happen in `apply`.
+    /// Prefetches what applying the next `count` events will read, in passes over the window
+    /// (each pass reads what the previous one prefetched and prefetches the next level), so
+    /// that the cache misses of the window's events are in flight at once. Prefetches neither
+    /// block nor fault: only hints (slots that the index's home entries name) are used,
+    /// bounds-checked, and the real lookups happen in `apply`. Changes nothing.
     /// `hints` holds 3 per event: conversation slot, event's agent, then record's agent;
-    /// `entries` 2: the last entries of the series that its sample would go to.
-    private func touchAhead(
-        tags: [EventTags], count n: Int, hints: inout [Int32], entries: inout [UnsafePointer<SeriesEntry>?]
+    /// `series` 2: the series (agent-level, group-level) that its sample would go to.
+    private func readAhead(
+        tags: [EventTags], count n: Int, hints: inout [Int32], series: inout [Int32]
     ) {
-        // Index entries (conversation and agent), all independent loads.
+        // The index entries (conversation and agent).
         for j in 0..<n {
             let t = tags[j]
-            hints[3 * j] = t.hasConversation ? conversations.index.homeSlot(tag: t.conversation) ?? -1 : -1
-            hints[3 * j + 1] = t.hasAgent ? directory.agents.hintSlot(tag: t.agent) ?? -1 : -1
+            if t.hasConversation { conversations.index.prefetchHome(tag: t.conversation) }
+            if t.hasAgent { directory.agents.prefetchHome(tag: t.agent) }
         }
         // The records and agents they name.
-        var sink = 0
+        let nRecords = conversations.records.count
+        let nAgents = directory.agentHot.count
         for j in 0..<n {
-            var c = Int(hints[3 * j])
-            var ra: Int32 = -1
-            if c >= 0 && c < conversations.records.count {
-                // The id (the lookup compares it) and the agent: one cache line (`RecordArray`).
-                sink &+= conversations.records[c].id.utf8.count
-                ra = conversations.records[c].agent
-            } else {
-                c = -1
+            let t = tags[j]
+            var c: Int32 = -1
+            if t.hasConversation, let s = conversations.index.hintSlot(tag: t.conversation), Int(s) < nRecords {
+                c = s
+                conversations.records.prefetchForWrite(Int(s))
             }
-            hints[3 * j] = Int32(c)
-            hints[3 * j + 2] = ra
-            let a = Int(hints[3 * j + 1])
-            if a >= 0 && a < directory.agentHot.count {
-                sink &+= directory.agents.ids[a].utf8.count &+ touchAgent(a, tags[j].eventAgentReads)
-            } else {
-                hints[3 * j + 1] = -1
+            var a: Int32 = -1
+            if t.hasAgent, let s = directory.agents.hintSlot(tag: t.agent), s >= 0, Int(s) < nAgents {
+                a = s
+                directory.agents.prefetchId(Int(s))
+                prefetchAgent(Int(s), t.eventAgentReads)
             }
+            hints[3 * j] = c
+            hints[3 * j + 1] = a
         }
-        // The record's agent, and the series a sample of the event would go to.
-        for j in 0..<2 * n { entries[j] = nil }
+        // The records' agents.
         for j in 0..<n {
-            let ra = Int(hints[3 * j + 2])
-            if ra >= 0 && ra < directory.agentHot.count && !tags[j].recordAgentReads.isEmpty {
-                sink &+= touchAgent(ra, tags[j].recordAgentReads)
+            let c = Int(hints[3 * j])
+            var ra: Int32 = -1
+            if c >= 0 {
+                ra = conversations.records[c].agent
+                if ra >= 0 && Int(ra) < nAgents && !tags[j].recordAgentReads.isEmpty {
+                    prefetchAgent(Int(ra), tags[j].recordAgentReads)
+                } else {
+                    ra = -1
+                }
             }
+            hints[3 * j + 2] = ra
+        }
+        // The agents' lists.
+        for j in 0..<n {
+            let a = Int(hints[3 * j + 1])
+            if a >= 0 { prefetchAgentLists(a, tags[j].eventAgentReads) }
+            let ra = Int(hints[3 * j + 2])
+            if ra >= 0 { prefetchAgentLists(ra, tags[j].recordAgentReads) }
+        }
+        // The series a sample of the event would go to.
+        for j in 0..<n {
+            series[2 * j] = -1
+            series[2 * j + 1] = -1
             let c = Int(hints[3 * j])
             guard tags[j].samples, c >= 0 else { continue }
-            let a = tags[j].hasAgent ? Int(hints[3 * j + 1]) : ra
-            (entries[2 * j], entries[2 * j + 1]) = lastEntries(skill: conversations.records[c].skill, agent: a)
+            let a = tags[j].hasAgent ? Int(hints[3 * j + 1]) : Int(hints[3 * j + 2])
+            let (s, g) = seriesIds(skill: conversations.records[c].skill, agent: a)
+            series[2 * j] = s
+            series[2 * j + 1] = g
+            agentSeries.prefetchSeries(s)
+            groupSeries.prefetchSeries(g)
         }
-        // Their last entries (nothing was mutated since `lastEntries`: the pointers are valid).
-        for j in 0..<2 * n { if let p = entries[j] { sink &+= SeriesTable.touch(p) } }
-        Self.consume(sink)
+        // Their last entries (where the sample is added or appended).
+        for j in 0..<n {
+            agentSeries.prefetchLastEntry(series[2 * j])
+            groupSeries.prefetchLastEntry(series[2 * j + 1])
+        }
     }
 
-    /// The last entries of the series (agent-level, group-level) that a sample of `skill` by
-    /// agent `a` would be added to, when they exist (see `SeriesTable.lastEntry`).
-    private func lastEntries(skill: Int32, agent a: Int) -> (UnsafePointer<SeriesEntry>?, UnsafePointer<SeriesEntry>?) {
+    /// The series (agent-level, group-level) that a sample of `skill` by agent `a` would be
+    /// added to, when they exist (-1 otherwise).
+    private func seriesIds(skill: Int32, agent a: Int) -> (Int32, Int32) {
         if a >= 0 {
-            guard a < directory.agentHot.count, a < agentSeriesRefs.count else { return (nil, nil) }
+            guard a < directory.agentHot.count, a < agentSeriesRefs.count else { return (-1, -1) }
             let h = directory.agentHot[a]
             let userType: Int8 = h.userType == .human ? 0 : 1
-            var agentLevel: UnsafePointer<SeriesEntry>? = nil
+            var agentLevel: Int32 = -1
             for r in agentSeriesRefs[a] where r.group == h.group && r.skill == skill && r.userType == userType {
-                agentLevel = agentSeries.lastEntry(r.id)
+                agentLevel = r.id
                 break
             }
             let slot = 1 + Int(h.group) * 2 + Int(userType)
-            let groupLevel = slot < groupSeriesBySlot.count ? groupSeries.lastEntry(groupSeriesBySlot[slot]) : nil
+            let groupLevel = slot < groupSeriesBySlot.count ? groupSeriesBySlot[slot] : -1
             return (agentLevel, groupLevel)
-        } else if Int(skill) < noAgentSeriesBySkill.count {
-            return (agentSeries.lastEntry(noAgentSeriesBySkill[Int(skill)]), nil)
+        } else if skill >= 0 && Int(skill) < noAgentSeriesBySkill.count {
+            return (noAgentSeriesBySkill[Int(skill)], groupSeriesBySlot.first ?? -1)
         }
-        return (nil, nil)
+        return (-1, -1)
     }
 
-    /// Reads agent `a`'s attributes and the lists that `reads` names.
+    /// Prefetches agent `a`'s attributes and the list headers that `reads` names.
     @inline(__always)
-    private func touchAgent(_ a: Int, _ reads: EventTags.AgentReads) -> Int {
-        var sink = Int(directory.agentHot[a].group)
-        if reads.contains(.assigned) { sink &+= directory.agentAssigned[a].count }
-        if reads.contains(.series) && a < agentSeriesRefs.count { sink &+= agentSeriesRefs[a].count }
-        return sink
+    private func prefetchAgent(_ a: Int, _ reads: EventTags.AgentReads) {
+        directory.agentHot.prefetch(a)
+        if reads.contains(.assigned) { directory.agentAssigned.prefetch(a) }
+        if reads.contains(.series) { agentSeriesRefs.prefetch(a) }
     }
 
-    /// Keeps the touch loads from being optimized away (an opaque use of their sum).
-    @_optimize(none) @inline(never)
-    private static func consume(_ x: Int) {}
+    /// Prefetches the start of the lists that `reads` names (their headers prefetched before).
+    @inline(__always)
+    private func prefetchAgentLists(_ a: Int, _ reads: EventTags.AgentReads) {
+        if reads.contains(.assigned) { directory.agentAssigned.prefetchElementStorage(a) }
+        if reads.contains(.series) { agentSeriesRefs.prefetchElementStorage(a) }
+    }
 
     private mutating func apply(_ event: Event, now: Int64, tags: EventTags) -> ApplyOutcome {
         guard Retention.eventTimeRange.contains(event.time) else {

@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// A conversation's state: what the current-value metrics read and the bookkeeping the
 /// response samples need. 64 bytes (every event reads one record at random among ~2 M):
 /// no Optionals, flags in one byte, no field only written.
@@ -194,6 +196,12 @@ struct RecordArray: RandomAccessCollection, MutableCollection, Sendable {
             makeUnique()
             yield &storage.base[i]
         }
+    }
+
+    /// Prefetches record `i`'s cache line for writing (nothing when out of range).
+    @inline(__always)
+    func prefetchForWrite(_ i: Int) {
+        if i >= 0 && i < storage.count { cprefetch_write(storage.base + i) }
     }
 
     /// The first record's address (for checking the alignment).

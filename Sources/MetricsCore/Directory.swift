@@ -31,9 +31,15 @@ struct Interner: Sendable {
         index.find(tag: tag) { ids[Int($0)] == id }
     }
 
-    /// The index entry `tag` hashes to, when it carries the tag (a prefetch hint: see
-    /// `IdSlotTable.homeSlot`).
-    func hintSlot(tag: UInt32) -> Int32? { index.homeSlot(tag: tag) }
+    /// The first slot along `tag`'s probe chain with that tag (a prefetch hint: see
+    /// `IdSlotTable.hintSlot`).
+    func hintSlot(tag: UInt32) -> Int32? { index.hintSlot(tag: tag) }
+
+    /// Prefetches the index entry `tag` hashes to.
+    @inline(__always) func prefetchHome(tag: UInt32) { index.prefetchHome(tag: tag) }
+
+    /// Prefetches id `i` (what a lookup compares).
+    @inline(__always) func prefetchId(_ i: Int) { ids.prefetch(i) }
 
     mutating func intern(_ id: String) -> Int32 {
         if let i = find(id) { return i }

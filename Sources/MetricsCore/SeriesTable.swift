@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// Attribution of a by-time sample. In the agent-level table every field is concrete (agent
 /// −1 = no agent, then group −1 and userType −1). In the group-level table `agent` is
 /// `SeriesKey.anyAgent` and `skill` is `SeriesKey.anySkill`: the sample's agent and skill are
@@ -218,20 +220,22 @@ struct SeriesTable: Sendable {
         storage.series[Int(id)].add(delta, minute: minute)
     }
 
-    /// The last entry of series `id` (nil if none or no such series), for reading ahead of
-    /// an `add`: valid only until this table is next mutated.
-    func lastEntry(_ id: Int32) -> UnsafePointer<SeriesEntry>? {
-        guard id >= 0, Int(id) < storage.series.count else { return nil }
-        let n = Int(storage.series[Int(id)].count)
-        guard n > 0, let p = storage.series[Int(id)].entries else { return nil }
-        return UnsafePointer(p + (n - 1))
-    }
-
-    /// Reads both ends of the entry (it may span two cache lines; an append writes right
-    /// after its end).
+    /// Prefetches series `id`'s header (nothing when out of range).
     @inline(__always)
-    static func touch(_ p: UnsafePointer<SeriesEntry>) -> Int {
-        Int(p.pointee.minute) &+ Int(p.pointee.cumulative.waitFirstSum)
+    func prefetchSeries(_ id: Int32) { storage.series.prefetch(Int(id)) }
+
+    /// Prefetches for writing the last entry of series `id` and where the next one would be
+    /// appended (an entry may span two cache lines).
+    @inline(__always)
+    func prefetchLastEntry(_ id: Int32) {
+        guard id >= 0, Int(id) < storage.series.count else { return }
+        let s = storage.series[Int(id)]
+        guard s.count > 0, let p = s.entries else { return }
+        let last = UnsafeRawPointer(p + (Int(s.count) - 1))
+        let size = MemoryLayout<SeriesEntry>.stride
+        cprefetch_write(last)
+        cprefetch_write(last + (size - 1))
+        if s.count < s.capacity { cprefetch_write(last + (2 * size - 1)) }
     }
 
     mutating func prune(before cutoff: Int32) {
