@@ -13,9 +13,17 @@ struct JSONReader {
 
     /// Where the reader is, for error messages. A key is kept as the offset of its opening
     /// quote and decoded only when an error needs it, so the happy path does no refcounting.
+    /// 8 bytes each, so the whole stack (`maxDepth + 1` entries) fits the 1 KiB that
+    /// `withUnsafeTemporaryAllocation` keeps on the stack (with `Int` payloads it did not, and
+    /// every document paid a heap allocation). Offsets and indexes past 4 Gi (no request can
+    /// be that large) are recorded as `beyond`.
     enum PathComponent {
-        case key(at: Int)
-        case index(Int)
+        case key(at: UInt32)
+        case index(UInt32)
+        case beyond
+
+        static func key(_ at: Int) -> PathComponent { UInt32(exactly: at).map { .key(at: $0) } ?? .beyond }
+        static func index(_ i: Int) -> PathComponent { UInt32(exactly: i).map { .index($0) } ?? .beyond }
     }
 
     let bytes: UnsafeBufferPointer<UInt8>
@@ -89,10 +97,12 @@ struct JSONReader {
             case .key(let at):
                 if !s.isEmpty { s += "." }
                 var r = JSONReader(bytes: bytes)
-                r.pos = at
+                r.pos = Int(at)
                 s += (try? r.scanString()) ?? "?"
             case .index(let i):
                 s += "[\(i)]"
+            case .beyond:
+                s += s.isEmpty ? "?" : ".?"
             }
         }
         return s
@@ -214,7 +224,7 @@ struct JSONReader {
             guard byte(pos) == UInt8(ascii: ":") else { throw error("expected ':' after key") }
             pos += 1
             skipWhitespace()
-            pushPath(.key(at: keyStart))
+            pushPath(.key(keyStart))
             try field(&self, key)
             popPath()
             skipWhitespace()

@@ -237,3 +237,22 @@ func jsonErrorTextForRequest(_ doc: String) -> String? {
         return error.message
     }
 }
+
+@Suite struct JSONReaderPathStackTests {
+    /// The error path stack must stay small enough for `withUnsafeTemporaryAllocation` to keep
+    /// it on the stack (1 KiB); a larger one costs a heap allocation per document.
+    @Test func thePathStackFitsOnTheStack() {
+        #expect(MemoryLayout<JSONReader.PathComponent>.stride * (JSONReader.maxDepth + 1) <= 1024)
+    }
+
+    @Test func offsetsPastFourGiBAreRecordedAsUnknown() {
+        guard case .beyond = JSONReader.PathComponent.key(Int(UInt32.max) + 1) else {
+            Issue.record("expected .beyond")
+            return
+        }
+        guard case .key(at: 7) = JSONReader.PathComponent.key(7), case .index(3) = JSONReader.PathComponent.index(3) else {
+            Issue.record("small offsets and indexes must be kept")
+            return
+        }
+    }
+}
