@@ -11,7 +11,10 @@ extension HTTPRequestBody {
     /// makes some clients (curl) drop the stream and lose the 413.
     func collectForREST(upTo limit: Int, waitForEnd: Bool) -> EventLoopFuture<ByteBuffer> {
         let promise = eventLoop.makePromise(of: ByteBuffer.self)
-        let tooLarge = HTTPStreamError(code: .bodyTooLarge, message: "request body exceeds \(limit) bytes")
+        // Made only for a refusal: formatting the message cost ~2 % of every REST call.
+        func tooLarge() -> HTTPStreamError {
+            HTTPStreamError(code: .bodyTooLarge, message: "request body exceeds \(limit) bytes")
+        }
         var collected: ByteBuffer? = nil  // the first chunk is kept as it is: most bodies are one chunk
         var overflowed = false
         read { event in
@@ -21,7 +24,7 @@ extension HTTPRequestBody {
                 if (collected?.readableBytes ?? 0) + chunk.readableBytes > limit {
                     overflowed = true
                     collected = nil
-                    if !waitForEnd { promise.fail(tooLarge) }
+                    if !waitForEnd { promise.fail(tooLarge()) }
                 } else if collected == nil {
                     collected = chunk
                 } else {
@@ -31,7 +34,7 @@ extension HTTPRequestBody {
                 if !overflowed {
                     promise.succeed(collected ?? ByteBuffer())
                 } else if waitForEnd {
-                    promise.fail(tooLarge)
+                    promise.fail(tooLarge())
                 }
             case .failed(let error):
                 if !overflowed || waitForEnd { promise.fail(error) }
