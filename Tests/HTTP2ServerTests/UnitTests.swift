@@ -78,5 +78,19 @@ extension AllHTTP2ServerTests {
             #expect((try? channel.pipeline.syncOperations.handler(type: HTTP2Connection.self)) != nil)
             _ = try? channel.finish()
         }
+
+        @Test func cancelHandlersRunOnceInTheOrderAdded() {
+            var handlers = CancelHandlers()
+            var ran: [Int] = []
+            for i in 0..<3 { handlers.append { _ in ran.append(i) } }
+            let error = HTTPStreamError(code: .resetByClient, message: "reset")
+            handlers.runAndRemove(error)
+            #expect(ran == [0, 1, 2])
+            handlers.runAndRemove(error)
+            #expect(ran == [0, 1, 2])
+            handlers.append { _ in ran.append(9) }
+            handlers.runAndRemove(error)
+            #expect(ran == [0, 1, 2, 9])
+        }
 }
 }
