@@ -14,8 +14,8 @@ import Glibc
 struct HeaderBlockReuse {
     static let maxSlots = 32
 
-    private var names: [String] = []
-    private var values: [String] = []
+    /// The previous block's fields (pseudo ones included), by position.
+    private var slots: [HTTPFields.Field] = []
     private var previous = HTTPFields()
     private var position = 0
     private var regular = 0
@@ -34,18 +34,16 @@ struct HeaderBlockReuse {
     mutating func strings(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) -> (name: String, value: String) {
         let at = self.position
         self.position += 1
-        if at < self.names.count, Self.equal(self.names[at], name), Self.equal(self.values[at], value) {
-            return (self.names[at], self.values[at])
+        if at < self.slots.count, Self.equal(self.slots[at].name, name), Self.equal(self.slots[at].value, value) {
+            return (self.slots[at].name, self.slots[at].value)
         }
-        let strings = (name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
-        if at < self.names.count {
-            self.names[at] = strings.name
-            self.values[at] = strings.value
-        } else if at == self.names.count && at < Self.maxSlots {
-            self.names.append(strings.name)
-            self.values.append(strings.value)
+        let field = HTTPFields.Field(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
+        if at < self.slots.count {
+            self.slots[at] = field
+        } else if at == self.slots.count && at < Self.maxSlots {
+            self.slots.append(field)
         }
-        return strings
+        return (field.name, field.value)
     }
 
     /// Adds a regular (not pseudo) field whose name is lowercase.
