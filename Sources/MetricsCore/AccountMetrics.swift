@@ -87,8 +87,9 @@ public struct AccountMetrics: Sendable {
     /// Prefetches what applying the next `count` events will read, in passes over the window
     /// (each pass reads what the previous one prefetched and prefetches the next level), so
     /// that the cache misses of the window's events are in flight at once. Prefetches neither
-    /// block nor fault: only hints (slots that the index's home entries name) are used,
-    /// bounds-checked, and the real lookups happen in `apply`. Changes nothing.
+    /// block nor fault: only hints (`IdSlotTable.hintSlot`: the first entry along an id's
+    /// probe chain with its tag) are used, bounds-checked, and the real lookups happen in
+    /// `apply`. Changes nothing.
     /// `hints` holds 3 per event: conversation slot, event's agent, then record's agent;
     /// `series` 2: the series (agent-level, group-level) that its sample would go to.
     private func readAhead(
