@@ -86,18 +86,43 @@ public enum Metric: Int, CaseIterable, Sendable, Hashable {
         return out
     }
 
-    private static let byRequestName: [String: Metric] =
-        Dictionary(uniqueKeysWithValues: allCases.map { ($0.requestName, $0) })
-    private static let byResponseName: [String: Metric] =
-        Dictionary(uniqueKeysWithValues: allCases.map { ($0.responseName, $0) })
+    /// Name lookups run on every request (each listed metric, the sort key), so they do not
+    /// hash: the names of each length are kept together, and a lookup compares the UTF-8 bytes
+    /// of the few names of its length (1–3 for any length) until one matches.
+    private struct NameTable: Sendable {
+        /// Per byte length, the metrics whose name has it.
+        let byLength: [[(name: [UInt8], metric: Metric)]]
+
+        init(_ name: (Metric) -> String) {
+            var table: [[(name: [UInt8], metric: Metric)]] = []
+            for m in Metric.allCases {
+                let bytes = Array(name(m).utf8)
+                while table.count <= bytes.count { table.append([]) }
+                table[bytes.count].append((bytes, m))
+            }
+            byLength = table
+        }
+
+        func find(_ text: String) -> Metric? {
+            var text = text
+            return text.withUTF8 { bytes in
+                guard bytes.count < byLength.count else { return nil }
+                for entry in byLength[bytes.count] where entry.name.elementsEqual(bytes) { return entry.metric }
+                return nil
+            }
+        }
+    }
+
+    private static let byRequestName = NameTable { $0.requestName }
+    private static let byResponseName = NameTable { $0.responseName }
 
     public init?(requestName: String) {
-        guard let m = Metric.byRequestName[requestName] else { return nil }
+        guard let m = Metric.byRequestName.find(requestName) else { return nil }
         self = m
     }
 
     public init?(responseName: String) {
-        guard let m = Metric.byResponseName[responseName] else { return nil }
+        guard let m = Metric.byResponseName.find(responseName) else { return nil }
         self = m
     }
 }
