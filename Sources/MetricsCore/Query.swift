@@ -80,10 +80,13 @@ public enum MetricValue: Sendable, Equatable {
 /// The values of the requested metrics of one group (or of `all`). A metric that was requested
 /// but has no data (an average with no samples, a load with no capacity) is nil.
 public struct MetricValues: Sendable, Equatable {
-    private var values: [MetricValue?]
+    /// One entry per `Metric`, stored inline: a query makes one of these per group it returns,
+    /// and a heap array each time cost an allocation (and a runtime metadata lookup for it).
+    private var values: InlineArray<18, MetricValue?>
 
+    /// 18 = `Metric.allCases.count` (MetricNameTests checks it).
     public init() {
-        values = Array(repeating: nil, count: Metric.allCases.count)
+        values = InlineArray(repeating: nil)
     }
 
     public subscript(metric: Metric) -> MetricValue? {
@@ -96,6 +99,11 @@ public struct MetricValues: Sendable, Equatable {
         var out: [(Metric, MetricValue)] = []
         for m in Metric.allCases { if let v = values[m.rawValue] { out.append((m, v)) } }
         return out
+    }
+
+    public static func == (a: MetricValues, b: MetricValues) -> Bool {
+        for i in a.values.indices where a.values[i] != b.values[i] { return false }
+        return true
     }
 }
 
