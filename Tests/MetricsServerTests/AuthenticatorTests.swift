@@ -73,7 +73,7 @@ import Testing
 
     @Test(arguments: [("Bearer a b", "a b"), ("bEaReR  é€x ", "é€x"), ("Bearer  \u{301}x", "\u{301}x"), (" Bearer t\u{0}", "t\u{0}")])
     func theTokenIsEverythingBetweenTheSpacesByteForByte(header: String, token: String) {
-        #expect(Authenticator.bearerToken(header) == Substring(token))
+        #expect(Authenticator.bearerToken(header) == token)
         #expect(Authenticator.bearerToken(header).map { Array($0.utf8) } == Array(token.utf8))
     }
 

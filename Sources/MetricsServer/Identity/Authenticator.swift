@@ -57,7 +57,7 @@ public struct Authenticator: Sendable {
         guard let token = Self.bearerToken(authorization) else {
             return .failure(.unauthenticated("authorization header is not of the form: Bearer TOKEN"))
         }
-        guard let identity = identities[String(token)], Self.constantTimeEqual(identity.token, token.utf8) else {
+        guard let identity = identities[token], Self.constantTimeEqual(identity.token, token.utf8) else {
             return .failure(.unauthenticated("invalid bearer token"))
         }
         guard identity.accounts.contains(account) else {
@@ -66,34 +66,34 @@ public struct Authenticator: Sendable {
         return .success(Caller(userId: identity.userId, limits: identity.limits))
     }
 
-    /// The token of `Bearer TOKEN` (scheme case-insensitive, spaces around ignored). Compares
-    /// bytes in place: this runs on every request, so it allocates nothing.
-    static func bearerToken(_ header: String) -> Substring? {
-        let utf8 = header.utf8
-        let space = UInt8(ascii: " ")
-        var start = utf8.startIndex
-        while start < utf8.endIndex && utf8[start] == space { utf8.formIndex(after: &start) }
-        guard Self.hasBearerScheme(utf8[start...]) else { return nil }
-        start = utf8.index(start, offsetBy: 7)
-        while start < utf8.endIndex && utf8[start] == space { utf8.formIndex(after: &start) }
-        var end = utf8.endIndex
-        while end > start && utf8[utf8.index(before: end)] == space { utf8.formIndex(before: &end) }
-        guard start < end else { return nil }
-        // Both ends sit next to an ASCII space or the string's ends: valid String indices.
-        return header[start..<end]
+    /// The token of `Bearer TOKEN` (scheme case-insensitive, spaces around ignored). Runs on
+    /// every request, so it reads the header's UTF-8 in place and compares bytes; the token
+    /// comes back as its own string, which allocates nothing up to 15 bytes. Cutting at ASCII
+    /// spaces keeps the token valid UTF-8, byte for byte as sent.
+    static func bearerToken(_ header: String) -> String? {
+        var header = header
+        return header.withUTF8 { bytes in
+            guard let range = tokenRange(bytes) else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        }
     }
 
-    private static func hasBearerScheme(_ bytes: Substring.UTF8View) -> Bool {
+    private static func tokenRange(_ bytes: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+        let space = UInt8(ascii: " ")
         let scheme: StaticString = "bearer "
-        guard bytes.count > scheme.utf8CodeUnitCount else { return false }
-        var i = bytes.startIndex
+        var start = 0
+        var end = bytes.count
+        while start < end && bytes[start] == space { start += 1 }
+        guard end - start > scheme.utf8CodeUnitCount else { return nil }
         for k in 0..<scheme.utf8CodeUnitCount {
-            let want = scheme.utf8Start[k], got = bytes[i]
+            let want = scheme.utf8Start[k], got = bytes[start + k]
             // ASCII letters lower-cased by setting bit 5; the space must be a space.
-            guard want == 0x20 ? got == 0x20 : got | 0x20 == want else { return false }
-            bytes.formIndex(after: &i)
+            guard want == space ? got == space : got | 0x20 == want else { return nil }
         }
-        return true
+        start += scheme.utf8CodeUnitCount
+        while start < end && bytes[start] == space { start += 1 }
+        while end > start && bytes[end - 1] == space { end -= 1 }
+        return start < end ? start..<end : nil
     }
 
     static func constantTimeEqual(_ a: [UInt8], _ b: some Collection<UInt8>) -> Bool {
