@@ -149,4 +149,23 @@ import Testing
         #expect(gauge.admitted.load(ordering: .relaxed) > 0)
         #expect(shared.inFlight(key) == 0)
     }
+
+    /// Shards come from FNV-1a of the key: stable for one key, spread over every shard, and the
+    /// account/user boundary counts ("ab"+"c" and "a"+"bc" are different callers).
+    @Test func shardsAreStableAndSpread() {
+        let count = 16
+        var used = Set<Int>()
+        for i in 0..<1_000 {
+            let key = CallerKey(account: "acct-\(i % 10)", user: "user-\(i)")
+            let s = SharedRateLimiter.shardIndex(key, count: count)
+            #expect(s >= 0 && s < count)
+            #expect(SharedRateLimiter.shardIndex(key, count: count) == s)
+            used.insert(s)
+        }
+        #expect(used.count == count)
+        let splits = [("ab", "c"), ("a", "bc"), ("abc", ""), ("", "abc")].map {
+            SharedRateLimiter.shardIndex(CallerKey(account: $0.0, user: $0.1), count: 1 << 30)
+        }
+        #expect(Set(splits).count == splits.count)
+    }
 }
