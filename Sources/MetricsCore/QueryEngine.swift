@@ -66,6 +66,14 @@ struct ResolvedFilters {
 }
 
 extension AccountMetrics {
+    /// `query` on the state a pointer holds, without copying it first. Calling `query` on
+    /// `pointer.pointee` from another module copies the whole state (a retain and a release of
+    /// every buffer in it), since the compiler cannot know the memory stays as it is during the
+    /// call; here, next to `query`, it can.
+    public static func query(at account: UnsafePointer<AccountMetrics>, _ q: MetricsQuery, now: Int64) -> MetricsResult {
+        account.pointee.query(q, now: now)
+    }
+
     public func query(_ q: MetricsQuery, now: Int64) -> MetricsResult {
         let dir = directory
         let nowMinute = Retention.minute(of: now)

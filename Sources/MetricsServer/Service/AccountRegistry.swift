@@ -33,10 +33,16 @@ final class AccountRegistry: Sendable {
         }
     }
 
+    /// Where `metrics` sits inside `AccountState`: queries read it in place (see `query(at:)`).
+    private static let metricsOffset = MemoryLayout<AccountState>.offset(of: \.metrics)!
+
     /// An account never written to answers like an empty one.
     func query(_ q: MetricsQuery, now: Int64) -> MetricsResult {
         guard let account = existing(q.accountId) else { return AccountMetrics().query(q, now: now) }
-        return account.readInPlace { $0.pointee.metrics.query(q, now: now) }
+        return account.readInPlace { state in
+            let metrics = UnsafeRawPointer(state).advanced(by: Self.metricsOffset)
+            return AccountMetrics.query(at: metrics.assumingMemoryBound(to: AccountMetrics.self), q, now: now)
+        }
     }
 
     /// Reads one account under its shared lock (queries keep running); nil for an unknown account.
