@@ -66,12 +66,17 @@ struct ResolvedFilters {
 }
 
 extension AccountMetrics {
-    /// `query` on the state a pointer holds, without copying it first. Calling `query` on
-    /// `pointer.pointee` from another module copies the whole state (a retain and a release of
-    /// every buffer in it), since the compiler cannot know the memory stays as it is during the
-    /// call; here, next to `query`, it can.
-    public static func query(at account: UnsafePointer<AccountMetrics>, _ q: MetricsQuery, now: Int64) -> MetricsResult {
-        account.pointee.query(q, now: now)
+    /// `query` on the state a pointer holds, without copying it first. Called on
+    /// `pointer.pointee`, `query` gets a copy of the whole state (a retain and a release of every
+    /// buffer in it): the compiler cannot know the memory stays as it is during the call. An
+    /// `inout` access promises exactly that, so `queryInPlace` reads the state where it is.
+    /// Nothing is written: readers may share the memory (the server calls this under a read lock).
+    public static func query(at account: UnsafeMutablePointer<AccountMetrics>, _ q: MetricsQuery, now: Int64) -> MetricsResult {
+        account.pointee.queryInPlace(q, now: now)
+    }
+
+    private mutating func queryInPlace(_ q: MetricsQuery, now: Int64) -> MetricsResult {
+        query(q, now: now)
     }
 
     public func query(_ q: MetricsQuery, now: Int64) -> MetricsResult {

@@ -40,7 +40,7 @@ final class AccountRegistry: Sendable {
     func query(_ q: MetricsQuery, now: Int64) -> MetricsResult {
         guard let account = existing(q.accountId) else { return AccountMetrics().query(q, now: now) }
         return account.readInPlace { state in
-            let metrics = UnsafeRawPointer(state).advanced(by: Self.metricsOffset)
+            let metrics = UnsafeMutableRawPointer(mutating: state).advanced(by: Self.metricsOffset)
             return AccountMetrics.query(at: metrics.assumingMemoryBound(to: AccountMetrics.self), q, now: now)
         }
     }

@@ -37,9 +37,9 @@ final class ReadWriteLock<Value>: @unchecked Sendable {
 
     /// `read` for hot paths: the body reaches the value through a pointer. With `read`, every
     /// query copied the whole account state into the closure (a retain and release of each of
-    /// its buffers); through the pointer only the part a method is called on is copied (the
-    /// compiler still copies `metrics` before calling `query`, another module's method, on it:
-    /// the pointee could change during the call as far as it knows).
+    /// its buffers); through the pointer only the part a method is called on is copied (a
+    /// method called on `pointee` gets a copy: the pointee could change during the call as far
+    /// as the compiler knows; `AccountMetrics.query(at:)` avoids even that one).
     func readInPlace<R>(_ body: (UnsafePointer<Value>) throws -> R) rethrows -> R {
         pthread_rwlock_rdlock(lock)
         defer { pthread_rwlock_unlock(lock) }
