@@ -105,9 +105,9 @@ extension GetMetricsRequest {
             fromMs: time.fromMs,
             toMs: time.toMs,
             filters: MetricsQuery.Filters(
-                agentIds: Set(filters.agentIds),
-                agentGroupIds: Set(filters.agentGroupIds),
-                skillIds: Set(filters.skillIds),
+                agentIds: filters.agentIds,
+                agentGroupIds: filters.agentGroupIds,
+                skillIds: filters.skillIds,
                 userTypes: userTypes,
                 includeSubGroups: filters.includeSubGroups),
             metrics: metrics,

@@ -20,21 +20,52 @@ public struct MetricsQuery: Sendable, Equatable {
         }
     }
 
+    /// The id lists hold distinct ids in the order they were first given (duplicates are
+    /// dropped on the way in). Arrays rather than sets: a request names a handful of ids, and a
+    /// set cost an allocation and a hash per id on every request.
     public struct Filters: Sendable, Equatable {
-        public var agentIds: Set<String>
-        public var agentGroupIds: Set<String>
-        public var skillIds: Set<String>
+        public var agentIds: [String] {
+            get { distinctAgentIds }
+            set { distinctAgentIds = Self.distinct(newValue) }
+        }
+        public var agentGroupIds: [String] {
+            get { distinctAgentGroupIds }
+            set { distinctAgentGroupIds = Self.distinct(newValue) }
+        }
+        public var skillIds: [String] {
+            get { distinctSkillIds }
+            set { distinctSkillIds = Self.distinct(newValue) }
+        }
         public var userTypes: Set<UserType>
         public var includeSubGroups: Bool
+
+        private var distinctAgentIds: [String]
+        private var distinctAgentGroupIds: [String]
+        private var distinctSkillIds: [String]
+
         public init(
-            agentIds: Set<String> = [], agentGroupIds: Set<String> = [], skillIds: Set<String> = [],
+            agentIds: [String] = [], agentGroupIds: [String] = [], skillIds: [String] = [],
             userTypes: Set<UserType> = [], includeSubGroups: Bool = false
         ) {
-            self.agentIds = agentIds
-            self.agentGroupIds = agentGroupIds
-            self.skillIds = skillIds
+            distinctAgentIds = Self.distinct(agentIds)
+            distinctAgentGroupIds = Self.distinct(agentGroupIds)
+            distinctSkillIds = Self.distinct(skillIds)
             self.userTypes = userTypes
             self.includeSubGroups = includeSubGroups
+        }
+
+        /// `ids` without repeats, first occurrences in order. Short lists (the usual case) are
+        /// checked pairwise and returned as they are when nothing repeats.
+        static func distinct(_ ids: [String]) -> [String] {
+            if ids.count <= 16 {
+                var repeats = false
+                for i in ids.indices.dropFirst() where !repeats {
+                    for j in 0..<i where ids[j] == ids[i] { repeats = true; break }
+                }
+                if !repeats { return ids }
+            }
+            var seen = Set<String>(minimumCapacity: ids.count)
+            return ids.filter { seen.insert($0).inserted }
         }
     }
 

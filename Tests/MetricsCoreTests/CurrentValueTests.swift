@@ -43,10 +43,10 @@ import Testing
         f.agent("a1", group: "g1", skills: ["s1"], slots: 4)
         f.agent("a2", group: "g1", skills: ["s1", "s2"], slots: 2, state: .away)
         f.agent("a3", group: "g2", skills: ["s3"], slots: 8)
-        func online(_ skills: Set<String>) -> MetricValue? {
+        func online(_ skills: [String]) -> MetricValue? {
             f.query([.onlineAgents], now: now, filters: .init(skillIds: skills)).all?[.onlineAgents]
         }
-        func away(_ skills: Set<String>) -> MetricValue? {
+        func away(_ skills: [String]) -> MetricValue? {
             f.query([.awayAgents], now: now, filters: .init(skillIds: skills)).all?[.awayAgents]
         }
         #expect(online(["s1"]) == .c(1))

@@ -11,11 +11,13 @@ import Testing
     }
 
     static func randomQuery(_ rng: inout SplitMix64, ids: Ids, now: Int64) -> MetricsQuery {
-        func subset(_ xs: [String], extra: String) -> Set<String> {
+        func subset(_ xs: [String], extra: String) -> [String] {
             guard rng.next() % 3 == 0 else { return [] }
-            var s = Set<String>()
-            for x in xs where rng.next() % 3 == 0 { s.insert(x) }
-            if rng.next() % 4 == 0 { s.insert(extra) }
+            var s: [String] = []
+            for x in xs where rng.next() % 3 == 0 { s.append(x) }
+            if rng.next() % 4 == 0 { s.append(extra) }
+            // Now and then an id twice: the filter lists drop repeats.
+            if let first = s.first, rng.next() % 5 == 0 { s.append(first) }
             return s
         }
         var filters = MetricsQuery.Filters()

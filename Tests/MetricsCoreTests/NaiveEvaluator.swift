@@ -243,14 +243,14 @@ struct NaiveEvaluator {
         var keys = Set<String>()
         switch groupBy {
         case .skillId:
-            if !f.skillIds.isEmpty { keys = f.skillIds } else {
+            if !f.skillIds.isEmpty { keys = Set(f.skillIds) } else {
                 keys.formUnion(skillNames.keys)
                 keys.formUnion(samples.filter(retained).map(\.skill))
                 keys.formUnion(openAssigned.values.map(\.skill))
                 for a in agents.values { keys.formUnion(a.skills) }
             }
         case .agentGroupId:
-            if !f.agentGroupIds.isEmpty { keys = f.agentGroupIds } else {
+            if !f.agentGroupIds.isEmpty { keys = Set(f.agentGroupIds) } else {
                 keys.formUnion(groupNames.keys)
                 keys.formUnion(samples.filter(retained).compactMap(\.group))
                 keys.formUnion(openAssigned.values.compactMap { $0.agent.flatMap { agents[$0]?.group } })
