@@ -2,6 +2,7 @@ import Logging
 import MetricsAPI
 import MetricsCore
 import NIOCore
+import Prometheus
 import Testing
 
 @testable import MetricsServer
@@ -104,5 +105,50 @@ import Testing
         #expect(sizes.agents == 2 * one.0)
         #expect(sizes.buckets == 2 * one.1)
         #expect(one.1 > 0)
+    }
+}
+
+/// The request-duration histogram is ours (not swift-prometheus'), written in the text
+/// swift-prometheus wrote for a duration histogram.
+@Suite struct LatencyHistogramTests {
+    @Test func boundsAreInclusiveAndCountsCumulative() {
+        let h = LatencyHistogram(bounds: [.microseconds(100), .milliseconds(1), .milliseconds(10)], labels: [("front", "grpc")])
+        for ns: Int64 in [0, 100_000, 100_001, 1_000_000, 5_000_000, 10_000_001, -7] { h.record(nanoseconds: ns) }
+        var text = ""
+        h.render(name: "x", into: &text)
+        #expect(text == """
+            x_bucket{front="grpc",le="0.0001"} 3
+            x_bucket{front="grpc",le="0.001"} 5
+            x_bucket{front="grpc",le="0.01"} 6
+            x_bucket{front="grpc",le="+Inf"} 7
+            x_sum{front="grpc"} 0.016200002
+            x_count{front="grpc"} 7
+
+            """)
+    }
+
+    @Test(arguments: [
+        (Duration.microseconds(100), "0.0001"), (.microseconds(2500), "0.0025"), (.milliseconds(50), "0.05"),
+        (.seconds(1), "1.0"), (.milliseconds(2500), "2.5"), (.seconds(10), "10.0"), (.nanoseconds(1), "0.000000001"),
+        (.nanoseconds(0), "0.0"), (.nanoseconds(12_345_678_901), "12.345678901"),
+    ])
+    func secondsAreSpelledAsPrometheusDurationsWere(duration: Duration, text: String) {
+        #expect(LatencyHistogram.seconds(LatencyHistogram.nanoseconds(duration)) == text)
+        #expect(duration.bucketRepresentation == text)
+    }
+
+    @Test func labelValuesAreEscaped() {
+        #expect(LatencyHistogram.escapedLabelValue("a\"b\\c\nd") == "a\\\"b\\\\c\\nd")
+    }
+
+    @Test func theFamilyHeaderIsWrittenOnceAndOnlyWhenTimed() {
+        let stats = ServerStats()
+        #expect(!stats.prometheusText().contains("metricsd_request_duration_seconds"))
+        stats.record(.grpc, .getMetrics, .ok, since: .now())
+        stats.record(.rest, .getMetrics, .ok, since: .now())
+        let text = stats.prometheusText()
+        #expect(text.components(separatedBy: "# TYPE metricsd_request_duration_seconds histogram\n").count == 2)
+        #expect(text.contains("metricsd_request_duration_seconds_count{front=\"rest\",method=\"GetMetrics\"} 1\n"))
+        #expect(text.contains("metricsd_request_duration_seconds_bucket{front=\"grpc\",method=\"GetMetrics\",le=\"+Inf\"} 1\n"))
     }
 }

@@ -33,6 +33,7 @@ public final class ServerStats: Sendable {
     }
 
     static let codes = 17
+    static let methodCount = Method.allCases.count
     static let requestsHelp = "Requests answered, by front, method and gRPC status code (REST answers too)."
     static let latencyHelp = "Time from request head to the end of the answer."
     /// 100 µs to 10 s: a cached GetMetrics answers in well under a millisecond; a deadline or a
@@ -52,7 +53,8 @@ public final class ServerStats: Sendable {
     public let registry = PrometheusCollectorRegistry()
 
     private let requests: [LazyMetric<Counter>]
-    private let latency: [LazyMetric<DurationHistogram>]
+    /// Rendered after the registry's text (`LatencyHistogram` says why it is not the registry's).
+    private let latency: [LazyMetric<LatencyHistogram>]
     private let rejectedConcurrent: Counter
     private let rejectedPerMinute: Counter
     private let eventsApplied: Counter
@@ -91,11 +93,7 @@ public final class ServerStats: Sendable {
         self.requests = requests
         latency = Front.allCases.flatMap { f in
             Method.allCases.map { m in
-                LazyMetric {
-                    registry.makeDurationHistogram(
-                        descriptor: .named("metricsd_request_duration_seconds", Self.latencyHelp),
-                        labels: [("front", f.label), ("method", m.label)], buckets: Self.latencyBuckets)
-                }
+                LazyMetric { LatencyHistogram(bounds: Self.latencyBuckets, labels: [("front", f.label), ("method", m.label)]) }
             }
         }
         let rejections = "Requests rejected by the rate limiter, by reason."
@@ -123,7 +121,7 @@ public final class ServerStats: Sendable {
 
     private static func index(_ front: Front, _ method: Method, _ code: APIError.Code) -> Int {
         let c = min(max(code.rawValue, 0), Self.codes - 1)
-        return (front.rawValue * Method.allCases.count + method.rawValue) * Self.codes + c
+        return (front.rawValue * Self.methodCount + method.rawValue) * Self.codes + c
     }
 
     /// One finished request. Pass `since` (when the request head arrived) to time it.
@@ -133,7 +131,7 @@ public final class ServerStats: Sendable {
         var elapsed: Int64 = -1
         if let start {
             elapsed = (NIODeadline.now() - start).nanoseconds
-            latency[front.rawValue * Method.allCases.count + method.rawValue].value.record(.nanoseconds(elapsed))
+            latency[front.rawValue * Self.methodCount + method.rawValue].value.record(nanoseconds: elapsed)
         }
         if code == .internalError || code == .unknown || code == .dataLoss, let errorLogger {
             errorLogger.error("request failed", metadata: [
@@ -197,6 +195,13 @@ public final class ServerStats: Sendable {
     public func prometheusText() -> String {
         for collect in collectors.withLock({ $0 }) { collect(self) }
         inFlight.set(Int64(requestsInFlight))
-        return registry.emitToString()
+        var text = registry.emitToString()
+        let timed = latency.compactMap { $0.peek() }
+        if !timed.isEmpty {
+            let name = "metricsd_request_duration_seconds"
+            text += "# HELP \(name) \(Self.latencyHelp)\n# TYPE \(name) histogram\n"
+            for histogram in timed { histogram.render(name: name, into: &text) }
+        }
+        return text
     }
 }
