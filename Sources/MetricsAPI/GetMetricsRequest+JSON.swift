@@ -24,13 +24,13 @@ extension GetMetricsRequest {
             case "filters":
                 req.filters = try r.readNull() ? nil : Filters.read(&r)
             case "metricsToRetrieveByTime":
-                req.metricsToRetrieveByTime = try r.readStringArray()
+                req.metricsToRetrieveByTime = try r.readStringArray(preferring: Self.knownNames)
             case "metricsToRetrieveCurrentValue":
-                req.metricsToRetrieveCurrentValue = try r.readStringArray()
+                req.metricsToRetrieveCurrentValue = try r.readStringArray(preferring: Self.knownNames)
             case "responseSections":
-                req.responseSections = try r.readStringArray()
+                req.responseSections = try r.readStringArray(preferring: Self.knownNames)
             case "groupBy":
-                req.groupBy = try r.readStringOrNull() ?? ""
+                req.groupBy = try r.readStringOrNull(preferring: Self.knownNames) ?? ""
             default:
                 try r.skipValue()
             }

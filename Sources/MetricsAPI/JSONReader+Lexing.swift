@@ -1,3 +1,5 @@
+import ProtoWire
+
 /// The lexical layer of `JSONReader`: numbers, keys and strings, with the UTF-8 and escape
 /// rules of RFC 8259 (see JSONReader.swift for what is strict and why).
 extension JSONReader {
@@ -59,7 +61,8 @@ extension JSONReader {
     }
 
     /// Scans a string starting at the opening quote at `pos`; leaves `pos` after the closing quote.
-    mutating func scanString() throws(JSONError) -> String {
+    /// `known`: strings handed out as they are (shared) when the text equals one of them.
+    mutating func scanString(preferring known: ProtoInternedStrings? = nil) throws(JSONError) -> String {
         pos += 1
         let start = pos
         // Fast path: no escapes. UTF-8 is validated in the same pass.
@@ -67,7 +70,12 @@ extension JSONReader {
         while true {
             let c = byte(pos)
             if c == UInt8(ascii: "\"") {
-                let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
+                let text = UnsafeBufferPointer(rebasing: bytes[start..<pos])
+                if let known, let s = known.string(matching: UnsafeRawBufferPointer(text)) {
+                    pos += 1
+                    return s
+                }
+                let s = String(decoding: text, as: UTF8.self)
                 pos += 1
                 return s
             }

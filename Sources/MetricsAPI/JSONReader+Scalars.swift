@@ -1,26 +1,28 @@
+import ProtoWire
+
 /// Typed values for the message decoders: strings, booleans, integers (numbers or decimal
 /// strings, see JSONReader.swift) and finite doubles.
 extension JSONReader {
-    mutating func readString() throws(JSONError) -> String {
+    mutating func readString(preferring known: ProtoInternedStrings? = nil) throws(JSONError) -> String {
         guard byte(pos) == UInt8(ascii: "\"") else { throw typeError(expected: "a string") }
-        let s = try scanString()
+        let s = try scanString(preferring: known)
         skipWhitespace()
         return s
     }
 
     /// A string, or nil for `null`.
-    mutating func readStringOrNull() throws(JSONError) -> String? {
+    mutating func readStringOrNull(preferring known: ProtoInternedStrings? = nil) throws(JSONError) -> String? {
         if readNull() { return nil }
-        return try readString()
+        return try readString(preferring: known)
     }
 
     /// An array of strings; `null` is an empty array, a `null` element is an error.
-    mutating func readStringArray() throws(JSONError) -> [String] {
+    mutating func readStringArray(preferring known: ProtoInternedStrings? = nil) throws(JSONError) -> [String] {
         var out: [String] = []
         try readArray { (r: inout JSONReader, i: Int) throws(JSONError) in
             // Lists in requests are short: one allocation instead of growing 1, 2, 4.
             if i == 0 { out.reserveCapacity(4) }
-            out.append(try r.readString())
+            out.append(try r.readString(preferring: known))
         }
         return out
     }

@@ -46,6 +46,18 @@ import Testing
         #expect(req == expected)
     }
 
+    /// Metric, section and groupBy names come back as shared strings when they match a known
+    /// name; near misses, escaped spellings and other strings decode as written.
+    @Test func knownNamesDecodeLikeAnyOtherString() throws {
+        let doc = #"{"metricsToRetrieveByTime":["closed_conversations","closed_conversationsX","avg\u005fwait_time",""],"#
+            + #""metricsToRetrieveCurrentValue":["online_agents","é"],"responseSections":["all","groupBy","al"],"groupBy":"skillId"}"#
+        let req = try GetMetricsRequest(jsonBody: doc.bytes)
+        #expect(req.metricsToRetrieveByTime == ["closed_conversations", "closed_conversationsX", "avg_wait_time", ""])
+        #expect(req.metricsToRetrieveCurrentValue == ["online_agents", "é"])
+        #expect(req.responseSections == ["all", "groupBy", "al"])
+        #expect(req.groupBy == "skillId")
+    }
+
     @Test func nullMeansAbsentForEveryRequestField() throws {
         let req = try GetMetricsRequest(
             jsonBody: """
