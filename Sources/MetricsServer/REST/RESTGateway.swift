@@ -94,9 +94,8 @@ struct RESTGateway: HTTPHandler {
             if let contentType = request.headers["content-type"], !Self.isJSON(contentType) {
                 return body.discard { respond(reply, error: .unsupportedMediaType(contentType), method: method) }
             }
-            let eventLoop = body.eventLoop
             let http2 = request.wireProtocol == .http2
-            body.collectForREST(upTo: Self.maxBodyBytes, waitForEnd: http2).hop(to: eventLoop).whenComplete { result in
+            body.collectForREST(upTo: Self.maxBodyBytes, waitForEnd: http2) { result in
                 switch result {
                 case .success(let bytes):
                     if case .metrics = route {
@@ -104,7 +103,7 @@ struct RESTGateway: HTTPHandler {
                     } else {
                         self.publishEvents(request, account: account, body: bytes, reply: reply)
                     }
-                case .failure(let error as HTTPStreamError) where error.code == .bodyTooLarge:
+                case .failure(let error) where error.code == .bodyTooLarge:
                     self.respond(reply, error: .bodyTooLarge(limit: Self.maxBodyBytes), method: method)
                 case .failure:
                     self.service.stats.record(.rest, method, .cancelled, since: reply.started)  // the client went away
