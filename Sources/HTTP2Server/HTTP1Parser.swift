@@ -64,6 +64,8 @@ struct HTTP1Parser {
 
     let maxHeaderListSize: Int
     private var state = State.head(scanned: 0)
+    /// The previous request head's strings, handed out again where the bytes repeat.
+    private var reuse = HeaderBlockReuse()
 
     init(maxHeaderListSize: Int) {
         self.maxHeaderListSize = maxHeaderListSize
@@ -104,7 +106,7 @@ struct HTTP1Parser {
                 return nil
             }
             let head = try buffer.withUnsafeReadableBytes { raw in
-                try Self.parseHead(UnsafeRawBufferPointer(rebasing: raw[0..<end]))
+                try Self.parseHead(UnsafeRawBufferPointer(rebasing: raw[0..<end]), reuse: &self.reuse)
             }
             buffer.moveReaderIndex(forwardBy: end)
             switch head.framing {
@@ -147,7 +149,12 @@ struct HTTP1Parser {
             if end > 2 {
                 try buffer.withUnsafeReadableBytes { raw in
                     var framing = FramingFields()
-                    try Self.parseFieldLines(UnsafeRawBufferPointer(rebasing: raw[0..<end]), into: &trailers, framing: &framing)
+                    try Self.parseFieldLines(UnsafeRawBufferPointer(rebasing: raw[0..<end]), framing: &framing) { name, lower, value in
+                        let field = (name: lower ? HeaderBlockReuse.lowercasedString(name) : String(decoding: name, as: UTF8.self),
+                                     value: String(decoding: value, as: UTF8.self))
+                        trailers.appendLowercased(name: field.name, value: field.value)
+                        return field
+                    }
                 }
             }
             buffer.moveReaderIndex(forwardBy: end)
@@ -198,7 +205,9 @@ struct HTTP1Parser {
     }
 
     /// Parses a complete head: request line, field lines, the final CRLF.
-    static func parseHead(_ bytes: UnsafeRawBufferPointer) throws -> HTTP1RequestHead {
+    /// `reuse` keeps the previous head's strings: the request line counts as its first field
+    /// (method, target), then the header fields in order.
+    static func parseHead(_ bytes: UnsafeRawBufferPointer, reuse: inout HeaderBlockReuse) throws -> HTTP1RequestHead {
         guard let lineEnd = Self.lineEnd(bytes, from: 0) else { throw HTTP1ParseError.bad("malformed request line") }
         let line = UnsafeRawBufferPointer(rebasing: bytes[0..<lineEnd])
         guard let firstSpace = Self.index(of: UInt8(ascii: " "), in: line, from: 0) else { throw HTTP1ParseError.bad("malformed request line") }
@@ -210,9 +219,16 @@ struct HTTP1Parser {
         guard !target.isEmpty, target.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { throw HTTP1ParseError.bad("invalid request target") }
         let minor = try Self.parseVersion(UnsafeRawBufferPointer(rebasing: line[(secondSpace + 1)...]))
 
-        var headers = HTTPFields()
+        reuse.begin()
+        let (method, targetString) = reuse.strings(
+            name: UnsafeRawBufferPointer(rebasing: line[0..<firstSpace]), value: UnsafeRawBufferPointer(rebasing: target))
         var framing = FramingFields()
-        try Self.parseFieldLines(UnsafeRawBufferPointer(rebasing: bytes[(lineEnd + 2)...]), into: &headers, framing: &framing)
+        try Self.parseFieldLines(UnsafeRawBufferPointer(rebasing: bytes[(lineEnd + 2)...]), framing: &framing) { name, lower, value in
+            let field = reuse.strings(name: name, value: value, lowercasingName: lower)
+            reuse.append(name: field.name, value: field.value)
+            return field
+        }
+        let headers = reuse.finish()
 
         let body: HTTP1RequestHead.Framing
         if framing.sawTransferEncoding {
@@ -234,8 +250,8 @@ struct HTTP1Parser {
         let keepAlive =
             minor == 1 ? !framing.connectionTokens.contains("close") : framing.connectionTokens.contains("keep-alive")
         return HTTP1RequestHead(
-            method: String(decoding: line[0..<firstSpace], as: UTF8.self),
-            target: String(decoding: target, as: UTF8.self),
+            method: method,
+            target: targetString,
             minorVersion: minor,
             headers: headers,
             framing: body,
@@ -271,18 +287,22 @@ struct HTTP1Parser {
     }
 
     /// Field lines up to and including the empty line (RFC 9112 §5, RFC 9110 §5.5).
+    /// Each field line is checked, then `field` (name bytes, whether the name holds uppercase,
+    /// value bytes) makes and stores its strings, which framing then reads.
     static func parseFieldLines(
-        _ bytes: UnsafeRawBufferPointer, into fields: inout HTTPFields, framing: inout FramingFields
+        _ bytes: UnsafeRawBufferPointer, framing: inout FramingFields,
+        field: (UnsafeRawBufferPointer, Bool, UnsafeRawBufferPointer) -> (name: String, value: String)
     ) throws {
         var start = 0
         while let end = Self.lineEnd(bytes, from: start), end > start {
-            try Self.parseFieldLine(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), into: &fields, framing: &framing)
+            try Self.parseFieldLine(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), framing: &framing, field: field)
             start = end + 2
         }
     }
 
     private static func parseFieldLine(
-        _ line: UnsafeRawBufferPointer, into fields: inout HTTPFields, framing: inout FramingFields
+        _ line: UnsafeRawBufferPointer, framing: inout FramingFields,
+        field: (UnsafeRawBufferPointer, Bool, UnsafeRawBufferPointer) -> (name: String, value: String)
     ) throws {
         if line[0] == UInt8(ascii: " ") || line[0] == UInt8(ascii: "\t") { throw HTTP1ParseError.bad("obsolete line folding in header") }
         var colon = 0
@@ -310,9 +330,8 @@ struct HTTP1Parser {
             default: throw HTTP1ParseError.bad("control character 0x\(String(byte, radix: 16)) in header value")
             }
         }
-        let nameBytes = UnsafeRawBufferPointer(rebasing: line[0..<colon])
-        let name = uppercase ? Self.lowercasedString(nameBytes) : String(decoding: nameBytes, as: UTF8.self)
-        let value = String(decoding: line[valueStart..<valueEnd], as: UTF8.self)
+        let (name, value) = field(
+            UnsafeRawBufferPointer(rebasing: line[0..<colon]), uppercase, UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd]))
         switch name {
         case "content-length":
             let length = try Self.parseContentLength(value)
@@ -326,7 +345,6 @@ struct HTTP1Parser {
         default:
             break
         }
-        fields.appendLowercased(name: name, value: value)
     }
 
     /// One length, or a list of identical ones (RFC 9110 §8.6); digits only, no overflow.
@@ -430,12 +448,4 @@ struct HTTP1Parser {
         }
     }
 
-    private static func lowercasedString(_ bytes: UnsafeRawBufferPointer) -> String {
-        String(unsafeUninitializedCapacity: bytes.count) { out in
-            for (i, b) in bytes.enumerated() {
-                out[i] = (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z")) ? b | 0x20 : b
-            }
-            return bytes.count
-        }
-    }
 }

@@ -9,7 +9,8 @@ import Glibc
 /// fields all repeat gets the previous block's `HTTPFields` itself.
 ///
 /// One per HTTP/2 connection: header blocks cannot interleave (RFC 9113 §6.10), so `begin` …
-/// `finish` always belong to one stream's request header block. What it keeps is bounded by
+/// `finish` always belong to one stream's request header block. One per HTTP/1.1 connection
+/// too, where requests come one after the other (the request line is its first "field"). What it keeps is bounded by
 /// `maxSlots` fields of at most the connection's header-list limit.
 struct HeaderBlockReuse {
     static let maxSlots = 32
@@ -30,14 +31,22 @@ struct HeaderBlockReuse {
         self.fields = HTTPFields()
     }
 
-    /// The strings for the block's next field.
-    mutating func strings(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) -> (name: String, value: String) {
+    /// The strings for the block's next field. `lowercasingName`: the name may hold uppercase
+    /// ASCII (HTTP/1.1 field names are case-insensitive); it is compared and kept lowercased.
+    mutating func strings(
+        name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, lowercasingName: Bool = false
+    ) -> (name: String, value: String) {
         let at = self.position
         self.position += 1
-        if at < self.slots.count, Self.equal(self.slots[at].name, name), Self.equal(self.slots[at].value, value) {
+        if at < self.slots.count,
+            lowercasingName ? Self.equalLowercased(self.slots[at].name, name) : Self.equal(self.slots[at].name, name),
+            Self.equal(self.slots[at].value, value)
+        {
             return (self.slots[at].name, self.slots[at].value)
         }
-        let field = HTTPFields.Field(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
+        let field = HTTPFields.Field(
+            name: lowercasingName ? Self.lowercasedString(name) : String(decoding: name, as: UTF8.self),
+            value: String(decoding: value, as: UTF8.self))
         if at < self.slots.count {
             self.slots[at] = field
         } else if at == self.slots.count && at < Self.maxSlots {
@@ -69,6 +78,27 @@ struct HeaderBlockReuse {
         self.previous = self.fields
         self.fields = HTTPFields()
         return self.previous
+    }
+
+    /// `string` (lowercase) equals `bytes` with their ASCII uppercase letters lowercased.
+    private static func equalLowercased(_ string: String, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var string = string
+        return string.withUTF8 { utf8 in
+            guard utf8.count == bytes.count else { return false }
+            for i in 0..<utf8.count where utf8[i] != Self.lowercased(bytes[i]) { return false }
+            return true
+        }
+    }
+
+    static func lowercased(_ b: UInt8) -> UInt8 {
+        (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z")) ? b | 0x20 : b
+    }
+
+    static func lowercasedString(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: bytes.count) { out in
+            for (i, b) in bytes.enumerated() { out[i] = Self.lowercased(b) }
+            return bytes.count
+        }
     }
 
     private static func equal(_ string: String, _ bytes: UnsafeRawBufferPointer) -> Bool {

@@ -297,6 +297,45 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    /// A connection's parser hands out the previous head's strings where the bytes repeat
+    /// (`HeaderBlockReuse`). Each head of a random sequence drawn from a small vocabulary
+    /// (names in several cases, repeated and changed values, longer and shorter heads) must
+    /// parse as it does alone, on a fresh parser.
+    @Test func repeatedHeadsParseAsTheyDoAlone() throws {
+        var rng = SplitMix64(seed: 0x7265_7573_6531)
+        func pick<T>(_ values: [T]) -> T { values[Int.random(in: 0..<values.count, using: &rng)] }
+        let names = ["host", "Host", "HOST", "content-type", "Content-Type", "authorization", "x-a", "X-A", "x-b", "X-B", "accept", "Expect"]
+        let values = ["", "a", "A", "application/json", "Bearer load-token", "Bearer other", "\u{e9}t\u{e9}"]
+        for round in 0..<40 {
+            var parser = HTTP1Parser(maxHeaderListSize: 16 << 10)
+            var buffer = ByteBuffer()
+            var previous: [(String, String)] = []
+            for request in 0..<25 {
+                var fields = previous
+                switch Int.random(in: 0..<5, using: &rng) {
+                case 0: fields = (0..<Int.random(in: 0...8, using: &rng)).map { _ in (pick(names), pick(values)) }
+                case 1 where !fields.isEmpty: fields[Int.random(in: 0..<fields.count, using: &rng)].1 = pick(values)
+                case 2 where !fields.isEmpty: fields[Int.random(in: 0..<fields.count, using: &rng)].0 = pick(names)
+                case 3: fields.append((pick(names), pick(values)))
+                default: if !fields.isEmpty { fields.removeLast() }
+                }
+                previous = fields
+                let target = pick(["/metrics?limit=50", "/metrics?limit=5", "/"])
+                var text = "\(pick(["POST", "GET"])) \(target) HTTP/1.1\r\n"
+                for (n, v) in fields { text += "\(n): \(v)\r\n" }
+                text += "content-length: 0\r\n\r\n"
+                let alone = parseHTTP1(text)
+                try #require(alone.requests.count == 1, "round \(round) request \(request)")
+                buffer.writeString(text)
+                var heads: [HTTP1RequestHead] = []
+                while let event = try parser.next(&buffer) { if case .head(let h) = event { heads.append(h) } }
+                try #require(heads.count == 1)
+                #expect(heads[0] == alone.requests[0].head, "round \(round) request \(request)")
+                #expect(heads[0].headers.fields.map(\.name) == fields.map { $0.0.lowercased() } + ["content-length"])
+            }
+        }
+    }
+
     static func randomPieces(total: Int, _ rng: inout SplitMix64) -> [Int] {
         var pieces: [Int] = []
         var sum = 0
