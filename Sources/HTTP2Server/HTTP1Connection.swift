@@ -424,11 +424,34 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
 extension ByteBuffer {
     /// `HTTP/1.x NNN Reason\r\n`.
     mutating func writeStatusLine(minorVersion: Int, status: Int) {
+        if status == 200 && minorVersion == 1 {
+            self.writeStaticString("HTTP/1.1 200 OK\r\n")  // nearly every answer: one copy
+            return
+        }
         self.writeStaticString(minorVersion == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
-        self.writeString(String(status))
+        self.writeDecimal(status)
         self.writeStaticString(" ")
         self.writeStaticString(HTTPStatusReason.phrase(status))
         self.writeStaticString("\r\n")
+    }
+
+    /// A non-negative integer in decimal, without making a string for it.
+    mutating func writeDecimal(_ value: Int) {
+        precondition(value >= 0)
+        var digits = 1
+        var rest = value / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        self.writeWithUnsafeMutableBytes(minimumWritableBytes: digits) { out in
+            var v = value
+            for i in stride(from: digits - 1, through: 0, by: -1) {
+                out[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            }
+            return digits
+        }
     }
 
     /// `name: value\r\n` for each field; the caller validated them.

@@ -79,7 +79,7 @@ final class HTTP1Exchange: HTTPResponseSink, HTTPBodyFlowControl, CancellableExc
             buffer.writeFields(head.headers, skippingConnection: connectionField != nil)
             if let addLength {
                 buffer.writeStaticString("content-length: ")
-                buffer.writeString(String(addLength))
+                buffer.writeDecimal(addLength)
                 buffer.writeStaticString("\r\n")
             }
             if chunked {

@@ -5,6 +5,24 @@ import Testing
 
 extension AllHTTP2ServerTests {
     @Suite struct UnitTests {
+        @Test(arguments: [
+            (1, 200, "HTTP/1.1 200 OK\r\n"), (0, 200, "HTTP/1.0 200 OK\r\n"), (1, 404, "HTTP/1.1 404 Not Found\r\n"),
+            (1, 413, "HTTP/1.1 413 Content Too Large\r\n"), (0, 500, "HTTP/1.0 500 Internal Server Error\r\n"),
+        ])
+        func statusLines(minor: Int, status: Int, line: String) {
+            var buffer = ByteBuffer()
+            buffer.writeStatusLine(minorVersion: minor, status: status)
+            #expect(String(buffer: buffer) == line)
+        }
+
+        @Test func decimalsAreWrittenInPlace() {
+            for value in [0, 7, 9, 10, 99, 100, 4_194_304, Int.max] {
+                var buffer = ByteBuffer()
+                buffer.writeDecimal(value)
+                #expect(String(buffer: buffer) == String(value))
+            }
+        }
+
         @Test func fieldsLowercaseNamesAndLookUpCaseInsensitively() {
             var fields: HTTPFields = ["Content-Type": "text/plain"]
             fields.add(name: "X-Multi", value: "1")
