@@ -49,7 +49,7 @@ extension JSONReader {
         switch byte(pos) {
         case UInt8(ascii: "\""):
             let s = try scanString()
-            guard let v = JSONReader.parseIntegerText(Array(s.utf8)) else {
+            guard let v = JSONReader.parseIntegerText(s) else {
                 throw error("expected an integer, found string", at: start)
             }
             skipWhitespace()
@@ -114,7 +114,12 @@ extension JSONReader {
     }
 
     /// Parses `-?(0|[1-9][0-9]*)` into an Int64; nil when malformed or out of range.
-    static func parseIntegerText(_ text: [UInt8]) -> Int64? {
+    static func parseIntegerText(_ text: String) -> Int64? {
+        var text = text
+        return text.withUTF8 { parseIntegerText($0) }  // in place: no byte array per number
+    }
+
+    static func parseIntegerText(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
         var i = 0
         let negative = text.first == UInt8(ascii: "-")
         if negative { i = 1 }

@@ -63,14 +63,14 @@ extension GetMetricsRequest {
         if let failure { throw failure }
         offset = 0
         if let offsetText {
-            guard let v = JSONReader.parseIntegerText(Array(offsetText.utf8)) else {
+            guard let v = JSONReader.parseIntegerText(offsetText) else {
                 throw APIError.invalidArgument("offset must be an integer, got \"\(offsetText)\"")
             }
             offset = v
         }
         limit = 50
         if let limitText {
-            guard let v = JSONReader.parseIntegerText(Array(limitText.utf8)) else {
+            guard let v = JSONReader.parseIntegerText(limitText) else {
                 throw APIError.invalidArgument("limit must be an integer, got \"\(limitText)\"")
             }
             // Out-of-range values stay out of range so validation reports "limit must be ...".
