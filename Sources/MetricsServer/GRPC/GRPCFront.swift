@@ -4,7 +4,10 @@ import NIOCore
 
 /// The gRPC front: routes on `:path`, checks method and content-type, and hands each call to a
 /// `GRPCCall`. It knows the wire rules of gRPC; what a call means is MetricsService's business.
-struct GRPCFront: HTTPHandler {
+///
+/// A class: every call keeps the front, and one reference is cheaper to keep than the
+/// service, health and descriptor references a struct would copy into each call.
+final class GRPCFront: HTTPHandler {
     static let maxMessageBytes = 4 * 1024 * 1024
 
     let service: MetricsService
@@ -12,6 +15,13 @@ struct GRPCFront: HTTPHandler {
     let reflection: ReflectionService
     /// Honour `x-metricsd-test-delay-ms` (interop tests of deadlines and cancellation only).
     let testHooks: Bool
+
+    init(service: MetricsService, health: HealthState, reflection: ReflectionService, testHooks: Bool) {
+        self.service = service
+        self.health = health
+        self.reflection = reflection
+        self.testHooks = testHooks
+    }
 
     func handle(_ request: HTTPRequestHead, body: HTTPRequestBody, responder: HTTPResponder) {
         let path = request.pathAndQuery.path
