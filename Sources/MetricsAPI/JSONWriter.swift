@@ -135,6 +135,34 @@ struct JSONWriter {
             int(Int64(value))
             return
         }
+        // Answers round to thousandths: such a value is written from its integer count of
+        // thousandths. Below 10^9 a double's spacing is under 2^-20, far finer than 0.001, so
+        // no shorter decimal reads back as the same double and this is the text `description`
+        // gives, without the general shortest-digits search and its string. (Near 2^53/1000
+        // the spacing passes 0.001 and `description` finds shorter text: those go below.)
+        if value.magnitude < 1_000_000_000 {
+            let thousandths = (value * 1000).rounded()
+            if Double(Int64(thousandths)) / 1000 == value {
+                let k = Int64(thousandths)
+                if k < 0 { bytes.append(UInt8(ascii: "-")) }
+                int(Int64(k.magnitude / 1000))
+                // Not integral (that case was written above), so the fraction is not 0.
+                var fraction = k.magnitude % 1000
+                var width = 3
+                while fraction != 0 && fraction % 10 == 0 {
+                    fraction /= 10
+                    width -= 1
+                }
+                bytes.append(UInt8(ascii: "."))
+                var bound: UInt64 = 10
+                for _ in 1..<width {
+                    if fraction < bound { bytes.append(UInt8(ascii: "0")) }  // leading zeros: .05, .005
+                    bound *= 10
+                }
+                int(Int64(fraction))
+                return
+            }
+        }
         // Swift's description is the shortest text that reads back as the same Double and is
         // valid JSON for finite values ("0.1", "1e-05", "1.5e+300").
         bytes.append(contentsOf: value.description.utf8)

@@ -42,6 +42,27 @@ func written(_ body: (inout JSONWriter) -> Void) -> String {
         #expect(written { $0.double(value) } == expected)
     }
 
+    /// Values with at most three decimals are written from their count of thousandths; the
+    /// text must be exactly `description`'s, for small, large and negative values alike, and
+    /// any other double still goes through `description`.
+    @Test func thousandthsAreWrittenAsDescriptionWritesThem() {
+        var rng = SplitMix64(seed: 0x7468_6F75)
+        for i in 0..<200_000 {
+            let scale = [1_000, 100_000, 10_000_000, 1_000_000_000, 1_000_000_000_000, 9_007_199_254_740_000][i % 6]
+            let k = Int64(rng.next() % UInt64(scale)) * (rng.next() % 2 == 0 ? 1 : -1)
+            let value = Double(k) / 1000
+            let expected = Rounding.isIntegral(value) ? String(Int64(value)) : value.description
+            #expect(written { $0.double(value) } == expected, "\(k)")
+            let other = Double(bitPattern: rng.next())
+            guard other.isFinite, !Rounding.isIntegral(other) || other.magnitude >= 9_007_199_254_740_992 else { continue }
+            #expect(written { $0.double(other) } == other.description)
+        }
+        for (value, text) in [(0.001, "0.001"), (-0.001, "-0.001"), (0.05, "0.05"), (-0.5, "-0.5"), (10.01, "10.01"),
+                              (999_999_999.999, "999999999.999"), (8_960_005_700_146.19, "8960005700146.19"), (1.1, "1.1"), (0.3, "0.3")] {
+            #expect(written { $0.double(value) } == text)
+        }
+    }
+
     @Test func nonFiniteDoublesBecomeNullNotInvalidJSON() {
         #expect(written { $0.double(.nan) } == "null")
         #expect(written { $0.double(.infinity) } == "null")
