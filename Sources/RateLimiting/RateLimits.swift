@@ -14,11 +14,28 @@ public struct RateLimits: Sendable, Equatable, Hashable {
 
 /// Who a limit applies to: one user on one account.
 public struct CallerKey: Sendable, Hashable {
-    public var account: String
-    public var user: String
+    public let account: String
+    public let user: String
+    /// FNV-1a of the two, made once: it picks the limiter shard on acquire and on release.
+    let spread: UInt64
+
     public init(account: String, user: String) {
         self.account = account
         self.user = user
+        spread = Self.fnv1a(account, user)
+    }
+
+    /// FNV-1a over the UTF-8 of `account`, a 0xff separator (never in UTF-8, so ("ab", "c")
+    /// and ("a", "bc") differ), then `user`.
+    static func fnv1a(_ account: String, _ user: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ text: String) {
+            for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        }
+        mix(account)
+        h = (h ^ 0xff) &* 0x100_0000_01b3
+        mix(user)
+        return h
     }
 }
 

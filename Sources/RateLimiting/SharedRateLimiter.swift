@@ -14,19 +14,11 @@ public final class SharedRateLimiter: Sendable {
         shards = (0..<max(1, shardCount)).map { _ in Shard() }
     }
 
-    /// FNV-1a over the key's UTF-8 rather than the seeded SipHash `Hasher`: this runs twice per
-    /// request, and a shard only spreads lock contention. A caller who could steer keys onto
-    /// one shard would only make its own requests wait on one lock; the limits stay exact.
+    /// By FNV-1a of the key (`CallerKey.spread`, made with the key) rather than the seeded
+    /// SipHash `Hasher`: a shard only spreads lock contention. A caller who could steer keys
+    /// onto one shard would only make its own requests wait on one lock; limits stay exact.
     static func shardIndex(_ key: CallerKey, count: Int) -> Int {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ text: String) {
-            var text = text
-            text.withUTF8 { for b in $0 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 } }
-        }
-        mix(key.account)
-        h = (h ^ 0xff) &* 0x100_0000_01b3  // 0xff never occurs in UTF-8: ("ab","c") ≠ ("a","bc")
-        mix(key.user)
-        return Int(h % UInt64(count))
+        Int(key.spread % UInt64(count))
     }
 
     private func shard(_ key: CallerKey) -> Shard {

@@ -28,6 +28,19 @@ import Testing
         }
     }
 
+    /// Tokens match byte for byte: a canonically equivalent spelling (which Swift's String
+    /// equality, and so the token dictionary, would accept) is not the token.
+    @Test func tokensMatchByteForByteNotByCanonicalEquivalence() throws {
+        let file = try TokensFile(json: Array(#"{"tokens":[{"token":"caf\u00e9","userId":"u","accounts":["acme"]}]}"#.utf8))
+        let auth = Authenticator(tokens: file, defaultLimits: .default, noAuth: false)
+        #expect(auth.authenticate(authorization: "Bearer caf\u{e9}", account: "acme", peer: "p")
+            == .success(Caller(userId: "u", limits: .default)))
+        guard case .failure(.unauthenticated) = auth.authenticate(authorization: "Bearer cafe\u{301}", account: "acme", peer: "p") else {
+            Issue.record("a decomposed spelling of the token was accepted")
+            return
+        }
+    }
+
     @Test func aTokenForAnotherAccountIsPermissionDenied() {
         #expect(auth.authenticate(authorization: "Bearer tok-bob", account: "demo", peer: "p")
             == .failure(.permissionDenied("token of user bob is not allowed for account demo")))

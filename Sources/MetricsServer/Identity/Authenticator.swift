@@ -57,7 +57,7 @@ public struct Authenticator: Sendable {
         guard let token = Self.bearerToken(authorization) else {
             return .failure(.unauthenticated("authorization header is not of the form: Bearer TOKEN"))
         }
-        guard let identity = identities[token], Self.constantTimeEqual(identity.token, token.utf8) else {
+        guard let identity = identities[token], Self.constantTimeEqual(identity.token, token) else {
             return .failure(.unauthenticated("invalid bearer token"))
         }
         guard identity.accounts.contains(account) else {
@@ -96,10 +96,15 @@ public struct Authenticator: Sendable {
         return start < end ? start..<end : nil
     }
 
-    static func constantTimeEqual(_ a: [UInt8], _ b: some Collection<UInt8>) -> Bool {
-        guard a.count == b.count else { return false }
-        var diff: UInt8 = 0
-        for (x, y) in zip(a, b) { diff |= x ^ y }
-        return diff == 0
+    static func constantTimeEqual(_ a: [UInt8], _ b: String) -> Bool {
+        var b = b
+        return b.withUTF8 { b in
+            a.withUnsafeBufferPointer { a in
+                guard a.count == b.count else { return false }
+                var diff: UInt8 = 0
+                for i in 0..<a.count { diff |= a[i] ^ b[i] }
+                return diff == 0
+            }
+        }
     }
 }
