@@ -23,20 +23,23 @@ protocol HTTPBodyFlowControl: AnyObject {
 /// is complete the rest is refused (HTTP/2 RST_STREAM NO_ERROR) or drained (HTTP/1.1). Call
 /// `discard()` to keep reading and dropping it while a streamed response is still going.
 public final class HTTPRequestBody {
+    // Event-loop confined. Readers are called only after their slot was read into a local
+    // and cleared, and no mutation here calls out, so no two accesses can overlap: the
+    // dynamic exclusivity checks are off for these properties.
     public let eventLoop: EventLoop
-    private var buffered: [ByteBuffer] = []
-    private var bufferedHead = 0
-    private var finished = false
-    private var failure: HTTPStreamError?
-    private var terminalDelivered = false
-    private var reader: ((HTTPBodyEvent) -> Void)?
-    private var pendingNext: EventLoopPromise<ByteBuffer?>?
-    var flow: (any HTTPBodyFlowControl)?
+    @exclusivity(unchecked) private var buffered: [ByteBuffer] = []
+    @exclusivity(unchecked) private var bufferedHead = 0
+    @exclusivity(unchecked) private var finished = false
+    @exclusivity(unchecked) private var failure: HTTPStreamError?
+    @exclusivity(unchecked) private var terminalDelivered = false
+    @exclusivity(unchecked) private var reader: ((HTTPBodyEvent) -> Void)?
+    @exclusivity(unchecked) private var pendingNext: EventLoopPromise<ByteBuffer?>?
+    @exclusivity(unchecked) var flow: (any HTTPBodyFlowControl)?
 
     /// Trailer fields, once the body ended with them.
-    public private(set) var trailers: HTTPFields?
+    @exclusivity(unchecked) public private(set) var trailers: HTTPFields?
     /// Total body bytes received so far.
-    public private(set) var receivedBytes = 0
+    @exclusivity(unchecked) public private(set) var receivedBytes = 0
 
     init(eventLoop: EventLoop, flow: (any HTTPBodyFlowControl)?, finished: Bool) {
         self.eventLoop = eventLoop

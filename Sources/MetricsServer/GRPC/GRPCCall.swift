@@ -15,13 +15,16 @@ final class GRPCCall {
     /// For the latency histogram.
     let started = NIODeadline.now()
 
-    private var reader: GRPCMessageReader
-    private var unaryMessage: ByteBuffer?
-    private var done = false
-    private var headSent = false
-    private var admitted: MetricsService.Call?
+    // Confined to the event loop; plain reads and writes, and reader mutations that call
+    // out to nothing: no dynamic exclusivity checks. `timers` keeps them (cancelling one
+    // runs callbacks).
+    @exclusivity(unchecked) private var reader: GRPCMessageReader
+    @exclusivity(unchecked) private var unaryMessage: ByteBuffer?
+    @exclusivity(unchecked) private var done = false
+    @exclusivity(unchecked) private var headSent = false
+    @exclusivity(unchecked) private var admitted: MetricsService.Call?
     private var timers: [Scheduled<Void>] = []
-    private var watchId: Int?
+    @exclusivity(unchecked) private var watchId: Int?
 
     init(front: GRPCFront, method: GRPCMethod, request: HTTPRequestHead, responder: HTTPResponder, eventLoop: EventLoop) {
         self.front = front
