@@ -113,14 +113,15 @@ public enum MetricValue: Sendable, Equatable {
 public struct MetricValues: Sendable, Equatable {
     /// One entry per `Metric`, stored inline: a query makes one of these per group it returns,
     /// and a heap array each time cost an allocation (and a runtime metadata lookup for it).
-    private var values: InlineArray<18, MetricValue?>
+    @usableFromInline var values: InlineArray<18, MetricValue?>
 
     /// 18 = `Metric.allCases.count` (MetricNameTests checks it).
     public init() {
         values = InlineArray(repeating: nil)
     }
 
-    public subscript(metric: Metric) -> MetricValue? {
+    /// Inlinable: called from another module, the getter copied all 18 entries to read one.
+    @inlinable public subscript(metric: Metric) -> MetricValue? {
         get { values[metric.rawValue] }
         set { values[metric.rawValue] = newValue }
     }
