@@ -203,3 +203,15 @@ func linkOffsets(_ r: GetMetricsResponse) -> [String: String] {
         #expect(r.metadata?.count == 1)
     }
 }
+
+/// `afterOffset` writes the limit's digits itself; it must read as the interpolation did.
+@Suite struct AfterOffsetTests {
+    @Test func limitDigitsAndSortAreWrittenAsBefore() {
+        for limit: Int64 in [0, 1, 9, 10, 50, 999, 1000, 12_345_678, -1, -50, Int64.max, Int64.min] {
+            #expect(RESTQuery.afterOffset(limit: limit, sort: "") == "&limit=\(limit)")
+            #expect(RESTQuery.afterOffset(limit: limit, sort: "agentLoad:desc") == "&limit=\(limit)&sort=agentLoad:desc")
+        }
+        #expect(RESTQuery.afterOffset(limit: 5, sort: "a b&c") == "&limit=5&sort=a%20b%26c")
+    }
+}
+
