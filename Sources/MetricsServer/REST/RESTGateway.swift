@@ -165,6 +165,8 @@ struct RESTGateway: HTTPHandler {
         }
     }
 
+    static let jsonHeaders: HTTPFields = ["content-type": "application/json"]
+
     /// Where an answer goes and when its request came in (for the latency histogram).
     struct Reply: Sendable {
         let responder: HTTPResponder
@@ -175,10 +177,15 @@ struct RESTGateway: HTTPHandler {
     /// `/metrics` right after its answer sees it counted, then sent.
     private func respond(_ reply: Reply, status: Int, contentType: String, body: ByteBuffer, method: ServerStats.Method,
                          code: APIError.Code, extra: HTTPFields = HTTPFields()) {
-        var headers = HTTPFields()
-        headers.reserveCapacity(1 + extra.count)
-        headers.add(name: "content-type", value: contentType)
-        for f in extra { headers.add(name: f.name, value: f.value) }
+        var headers: HTTPFields
+        if extra.isEmpty && contentType == "application/json" {
+            headers = Self.jsonHeaders  // the usual answer: shared fields, nothing built per call
+        } else {
+            headers = HTTPFields()
+            headers.reserveCapacity(1 + extra.count)
+            headers.add(name: "content-type", value: contentType)
+            for f in extra { headers.add(name: f.name, value: f.value) }
+        }
         service.stats.record(.rest, method, code, since: reply.started)
         reply.responder.respond(HTTPResponseHead(status: status, headers: headers), body: body)
     }
