@@ -149,9 +149,11 @@ struct HTTP1Parser {
             if end > 2 {
                 try buffer.withUnsafeReadableBytes { raw in
                     var framing = FramingFields()
-                    try Self.parseFieldLines(UnsafeRawBufferPointer(rebasing: raw[0..<end]), framing: &framing) { name, lower, value in
-                        let field = (name: lower ? HeaderBlockReuse.lowercasedString(name) : String(decoding: name, as: UTF8.self),
-                                     value: String(decoding: value, as: UTF8.self))
+                    let section = UnsafeRawBufferPointer(rebasing: raw[0..<end])
+                    try Self.parseFieldLines(section, framing: &framing) { name, lower, value in
+                        let field = (
+                            name: lower ? HeaderBlockReuse.lowercasedString(name) : String(decoding: name, as: UTF8.self),
+                            value: String(decoding: value, as: UTF8.self))
                         trailers.appendLowercased(name: field.name, value: field.value)
                         return field
                     }
@@ -223,7 +225,8 @@ struct HTTP1Parser {
         let (method, targetString) = reuse.strings(
             name: UnsafeRawBufferPointer(rebasing: line[0..<firstSpace]), value: UnsafeRawBufferPointer(rebasing: target))
         var framing = FramingFields()
-        try Self.parseFieldLines(UnsafeRawBufferPointer(rebasing: bytes[(lineEnd + 2)...]), framing: &framing) { name, lower, value in
+        let fieldSection = UnsafeRawBufferPointer(rebasing: bytes[(lineEnd + 2)...])
+        try Self.parseFieldLines(fieldSection, framing: &framing) { name, lower, value in
             let field = reuse.strings(name: name, value: value, lowercasingName: lower)
             reuse.append(name: field.name, value: field.value)
             return field
@@ -331,7 +334,8 @@ struct HTTP1Parser {
             }
         }
         let (name, value) = field(
-            UnsafeRawBufferPointer(rebasing: line[0..<colon]), uppercase, UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd]))
+            UnsafeRawBufferPointer(rebasing: line[0..<colon]), uppercase,
+            UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd]))
         switch name {
         case "content-length":
             let length = try Self.parseContentLength(value)

@@ -10,8 +10,8 @@ import Glibc
 ///
 /// One per HTTP/2 connection: header blocks cannot interleave (RFC 9113 §6.10), so `begin` …
 /// `finish` always belong to one stream's request header block. One per HTTP/1.1 connection
-/// too, where requests come one after the other (the request line is its first "field"). What it keeps is bounded by
-/// `maxSlots` fields of at most the connection's header-list limit.
+/// too, where requests come one after the other (the request line is its first "field").
+/// What it keeps is bounded by `maxSlots` fields of at most the connection's header-list limit.
 struct HeaderBlockReuse {
     static let maxSlots = 32
 
