@@ -221,7 +221,12 @@ enum NGHTTP2Session {
     static func withNameValues<R>(
         status: Int?, fields: HTTPFields, _ body: (UnsafePointer<nghttp2_nv>, Int) -> R
     ) -> R {
-        let statusValue = status.map { String($0) } ?? ""
+        let statusValue: String
+        switch status {
+        case nil: statusValue = ""
+        case 200?: statusValue = "200"  // nearly every answer: no number formatting
+        case let code?: statusValue = String(code)
+        }
         var byteCount = status == nil ? 0 : 7 + statusValue.utf8.count
         var count = status == nil ? 0 : 1
         for field in fields where !isConnectionSpecific(field.name) {
