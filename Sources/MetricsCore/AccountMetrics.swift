@@ -33,8 +33,8 @@ public enum Retention {
 /// One account: directory, conversations, by-time series. A value type; the server confines
 /// it (Mutex or actor). Its state is a function of the sequence of (event, now) applied.
 public struct AccountMetrics: Sendable {
-    var directory = Directory()
-    var conversations = ConversationTable()
+    var directory: Directory
+    var conversations: ConversationTable
     /// Per (agent, group, userType, skill): for queries filtering agents or skills.
     var agentSeries = SeriesTable()
     /// Per (group, userType): for queries with neither agent nor skill dimension.
@@ -45,7 +45,25 @@ public struct AccountMetrics: Sendable {
     var noAgentSeriesBySkill: [Int32] = []
     var groupSeriesBySlot: [Int32] = []
 
-    public init() {}
+    /// An empty account whose id indexes hash with a seed from the caller. The server passes
+    /// one random seed per process, so ids chosen by clients to collide cannot be precomputed;
+    /// the core has no randomness of its own (see docs/design.md, "Hash seeds").
+    public init(hashSeed: UInt64) {
+        self.init(idHash: IdHash(seed: hashSeed))
+    }
+
+    /// An empty account whose id indexes hash with the standard library's per-process seed.
+    public init() {
+        self.init(idHash: .processSeeded)
+    }
+
+    init(idHash: IdHash) {
+        directory = Directory(hash: idHash)
+        conversations = ConversationTable(hash: idHash)
+    }
+
+    /// The hash of every id index of this account.
+    var idHash: IdHash { conversations.index.hash }
 
     public var agentCount: Int { directory.agentRecords.count }
     public var openConversationCount: Int { conversations.indexCount - closedTombstones }
@@ -54,7 +72,7 @@ public struct AccountMetrics: Sendable {
     // MARK: apply
 
     public mutating func apply(_ event: Event, now: Int64) -> ApplyOutcome {
-        withUnsafePointer(to: event) { apply($0, now: now, tags: EventTags(event.kind)) }
+        withUnsafePointer(to: event) { apply($0, now: now, tags: EventTags(event.kind, hash: idHash)) }
     }
 
     /// Applies `events` in order with the same `now`; `outcome` is called with each event's
@@ -69,11 +87,12 @@ public struct AccountMetrics: Sendable {
         var tags = [EventTags](repeating: EventTags(), count: k)
         var hints = [Int32](repeating: -1, count: 3 * k)
         var series = [Int32](repeating: -1, count: 2 * k)
+        let hash = idHash
         events.withUnsafeBufferPointer { buf in
             var w = 0
             while w < buf.count {
                 let n = min(k, buf.count - w)
-                for j in 0..<n { tags[j] = EventTags(buf[w + j].kind) }
+                for j in 0..<n { tags[j] = EventTags(buf[w + j].kind, hash: hash) }
                 readAhead(tags: tags, count: n, hints: &hints, series: &series)
                 for j in 0..<n { outcome(w + j, apply(buf.baseAddress! + w + j, now: now, tags: tags[j])) }
                 w += n
@@ -455,7 +474,7 @@ public struct AccountMetrics: Sendable {
     }
 }
 
-/// The tags (`IdSlotTable.tag`) of the conversation and agent ids an event looks up, computed
+/// The tags (`IdHash.tag`) of the conversation and agent ids an event looks up, computed
 /// once per event (ahead of time in a batch).
 struct EventTags {
     var conversation: UInt32 = 0
@@ -486,41 +505,41 @@ struct EventTags {
 
     init() {}
 
-    init(_ kind: Event.Kind) {
+    init(_ kind: Event.Kind, hash: IdHash) {
         switch kind {
         case .skillUpserted, .agentGroupUpserted, .agentUpserted:
             return
         case let .agentStateChanged(agentId, _):
-            setAgent(agentId)
+            setAgent(agentId, hash)
         case let .conversationAssigned(c, agentId, _):
-            setConversation(c)
-            setAgent(agentId)
+            setConversation(c, hash)
+            setAgent(agentId, hash)
             eventAgentReads = .assigned
             recordAgentReads = .assigned
         case let .agentMessage(c, agentId):
-            setConversation(c)
-            setAgent(agentId)
+            setConversation(c, hash)
+            setAgent(agentId, hash)
             samples = true
             eventAgentReads = .series
         case let .conversationClosed(c, _):
-            setConversation(c)
+            setConversation(c, hash)
             samples = true
             recordAgentReads = .assignedAndSeries
         case let .conversationUnassigned(c), let .skillChanged(c, _):
-            setConversation(c)
+            setConversation(c, hash)
             recordAgentReads = .assigned
-        case .conversationOpened, .consumerMessage:
-            setConversation(AccountMetrics.conversationId(of: kind))
+        case let .conversationOpened(c, _), let .consumerMessage(c):
+            setConversation(c, hash)
         }
     }
 
-    private mutating func setConversation(_ id: String) {
-        conversation = IdSlotTable.tag(id)
+    private mutating func setConversation(_ id: String, _ hash: IdHash) {
+        conversation = hash.tag(id)
         hasConversation = true
     }
 
-    private mutating func setAgent(_ id: String) {
-        agent = IdSlotTable.tag(id)
+    private mutating func setAgent(_ id: String, _ hash: IdHash) {
+        agent = hash.tag(id)
         hasAgent = true
     }
 }
