@@ -72,7 +72,7 @@ public struct AccountMetrics: Sendable {
     // MARK: apply
 
     public mutating func apply(_ event: Event, now: Int64) -> ApplyOutcome {
-        withUnsafePointer(to: event) { apply($0, now: now, tags: EventTags(event.kind, hash: idHash)) }
+        withUnsafePointer(to: event) { apply($0, now: now, tags: EventTags($0, hash: idHash)) }
     }
 
     /// Applies `events` in order with the same `now`; `outcome` is called with each event's
@@ -92,7 +92,7 @@ public struct AccountMetrics: Sendable {
             var w = 0
             while w < buf.count {
                 let n = min(k, buf.count - w)
-                for j in 0..<n { tags[j] = EventTags(buf[w + j].kind, hash: hash) }
+                for j in 0..<n { tags[j] = EventTags(buf.baseAddress! + w + j, hash: hash) }
                 readAhead(tags: tags, count: n, hints: &hints, series: &series)
                 for j in 0..<n { outcome(w + j, apply(buf.baseAddress! + w + j, now: now, tags: tags[j])) }
                 w += n
@@ -505,8 +505,10 @@ struct EventTags {
 
     init() {}
 
-    init(_ kind: Event.Kind, hash: IdHash) {
-        switch kind {
+    /// The event is passed by address, as to `AccountMetrics.apply`, so that it is read in
+    /// place rather than copied.
+    init(_ event: UnsafePointer<Event>, hash: IdHash) {
+        switch event.pointee.kind {
         case .skillUpserted, .agentGroupUpserted, .agentUpserted:
             return
         case let .agentStateChanged(agentId, _):
