@@ -1,6 +1,6 @@
 /// The whole state of an `AccountMetrics` to bytes and back (docs/durability.md, "Snapshots").
 /// Every stored property is written except the ones rebuilt on restore: the open-addressing
-/// id tables (conversations, interners; their layout depends on the process's hash seed) and
+/// id tables (conversations, interners; their layout depends on the hash seed) and
 /// the key parts in `agentSeriesRefs` (copied from the series keys). The one place that knows
 /// the layout of the core's state: a change to `AccountMetrics`, `Directory`, `ConversationTable` or `SeriesTable`
 /// must be mirrored here (and `SnapshotRoundTripTests` compares every stored field by
@@ -127,27 +127,39 @@ extension AccountMetrics {
     /// input; never traps.
     public init(snapshot bytes: UnsafeRawBufferPointer) throws(SnapshotError) {
         var r = SnapshotReader(bytes)
-        try self.init(snapshot: &r)
+        try self.init(snapshot: &r, idHash: .processSeeded)
         guard r.isAtEnd else { throw r.failure("\(r.remaining) bytes after the end of the state") }
     }
 
+    /// Restores what `writeSnapshot(to:)` wrote, with the standard library's per-process
+    /// hash seed for the rebuilt id indexes.
     public init(snapshot r: inout SnapshotReader) throws(SnapshotError) {
-        self.init()
+        try self.init(snapshot: &r, idHash: .processSeeded)
+    }
+
+    /// Restores what `writeSnapshot(to:)` wrote; the id indexes are rebuilt hashing with
+    /// `hashSeed` (as `init(hashSeed:)`), whatever seed the writer had: it stores no hashes.
+    public init(snapshot r: inout SnapshotReader, hashSeed: UInt64) throws(SnapshotError) {
+        try self.init(snapshot: &r, idHash: IdHash(seed: hashSeed))
+    }
+
+    init(snapshot r: inout SnapshotReader, idHash: IdHash) throws(SnapshotError) {
+        self.init(idHash: idHash)
         let version = try r.u32()
         guard version == Self.snapshotFormatVersion else {
             throw SnapshotError(offset: r.offset - 4, reason: "format version \(version), this build reads \(Self.snapshotFormatVersion)")
         }
-        var d = Directory()
+        var d = Directory(hash: idHash)
         // Skills.
         let nSkills = try r.count(minSize: 4, "skills")
-        d.skills = try Self.interner(&r, count: nSkills, "skill")
+        d.skills = try Self.interner(&r, count: nSkills, "skill", idHash)
         d.skillNames = try Self.optionalStrings(&r, count: nSkills)
         let skillAgentCount = try Self.int32s(&r, count: nSkills, "skillAgentCount")
         d.skillLastSampleMinute = try Self.int32s(&r, count: nSkills, "skillLastSampleMinute")
         d.skillOpenAssigned = try Self.int32s(&r, count: nSkills, "skillOpenAssigned")
         // Groups.
         let nGroups = try r.count(minSize: 4, "groups")
-        d.groups = try Self.interner(&r, count: nGroups, "group")
+        d.groups = try Self.interner(&r, count: nGroups, "group", idHash)
         d.groupNames = try Self.optionalStrings(&r, count: nGroups)
         d.groupParent = try Self.int32s(&r, count: nGroups, "groupParent")
         d.groupMembers.reserveCapacity(nGroups)
@@ -156,7 +168,7 @@ extension AccountMetrics {
         d.forestOrder = try Self.int32s(&r, count: nGroups, "forestOrder")
         // Agents.
         let nAgents = try r.count(minSize: 4, "agents")
-        d.agents = try Self.interner(&r, count: nAgents, "agent")
+        d.agents = try Self.interner(&r, count: nAgents, "agent", idHash)
         d.agentRecords.reserveCapacity(nAgents)
         for _ in 0..<nAgents {
             let name = try r.string()
@@ -185,7 +197,7 @@ extension AccountMetrics {
         }
         directory = d
         // Conversations.
-        var c = ConversationTable()
+        var c = ConversationTable(hash: idHash)
         let nRecords = try r.count(minSize: 53, "conversations")
         c.records.reserveCapacity(nRecords)
         for _ in 0..<nRecords {
@@ -247,8 +259,10 @@ extension AccountMetrics {
         }
     }
 
-    private static func interner(_ r: inout SnapshotReader, count n: Int, _ what: String) throws(SnapshotError) -> Interner {
-        var interner = Interner()
+    private static func interner(
+        _ r: inout SnapshotReader, count n: Int, _ what: String, _ hash: IdHash
+    ) throws(SnapshotError) -> Interner {
+        var interner = Interner(hash: hash)
         for i in 0..<n {
             let id = try r.string()
             guard interner.intern(id) == Int32(i) else { throw r.failure("\(what) id \"\(id)\" appears twice") }

@@ -33,8 +33,8 @@ public enum Retention {
 /// One account: directory, conversations, by-time series. A value type; the server confines
 /// it (Mutex or actor). Its state is a function of the sequence of (event, now) applied.
 public struct AccountMetrics: Sendable {
-    var directory = Directory()
-    var conversations = ConversationTable()
+    var directory: Directory
+    var conversations: ConversationTable
     /// Per (agent, group, userType, skill): for queries filtering agents or skills.
     var agentSeries = SeriesTable()
     /// Per (group, userType): for queries with neither agent nor skill dimension.
@@ -45,7 +45,25 @@ public struct AccountMetrics: Sendable {
     var noAgentSeriesBySkill: [Int32] = []
     var groupSeriesBySlot: [Int32] = []
 
-    public init() {}
+    /// An empty account whose id indexes hash with a seed from the caller. The server passes
+    /// one random seed per process, so ids chosen by clients to collide cannot be precomputed;
+    /// the core has no randomness of its own (see docs/design.md, "Hash seeds").
+    public init(hashSeed: UInt64) {
+        self.init(idHash: IdHash(seed: hashSeed))
+    }
+
+    /// An empty account whose id indexes hash with the standard library's per-process seed.
+    public init() {
+        self.init(idHash: .processSeeded)
+    }
+
+    init(idHash: IdHash) {
+        directory = Directory(hash: idHash)
+        conversations = ConversationTable(hash: idHash)
+    }
+
+    /// The hash of every id index of this account.
+    var idHash: IdHash { conversations.index.hash }
 
     public var agentCount: Int { directory.agentRecords.count }
     public var openConversationCount: Int { conversations.indexCount - closedTombstones }
@@ -54,7 +72,7 @@ public struct AccountMetrics: Sendable {
     // MARK: apply
 
     public mutating func apply(_ event: Event, now: Int64) -> ApplyOutcome {
-        apply(event, now: now, tags: EventTags(event.kind))
+        withUnsafePointer(to: event) { apply($0, now: now, tags: EventTags($0, hash: idHash)) }
     }
 
     /// Applies `events` in order with the same `now`; `outcome` is called with each event's
@@ -69,13 +87,14 @@ public struct AccountMetrics: Sendable {
         var tags = [EventTags](repeating: EventTags(), count: k)
         var hints = [Int32](repeating: -1, count: 3 * k)
         var series = [Int32](repeating: -1, count: 2 * k)
+        let hash = idHash
         events.withUnsafeBufferPointer { buf in
             var w = 0
             while w < buf.count {
                 let n = min(k, buf.count - w)
-                for j in 0..<n { tags[j] = EventTags(buf[w + j].kind) }
+                for j in 0..<n { tags[j] = EventTags(buf.baseAddress! + w + j, hash: hash) }
                 readAhead(tags: tags, count: n, hints: &hints, series: &series)
-                for j in 0..<n { outcome(w + j, apply(buf[w + j], now: now, tags: tags[j])) }
+                for j in 0..<n { outcome(w + j, apply(buf.baseAddress! + w + j, now: now, tags: tags[j])) }
                 w += n
             }
         }
@@ -197,22 +216,46 @@ public struct AccountMetrics: Sendable {
         if reads.contains(.series) { agentSeriesRefs.prefetchElementStorage(a) }
     }
 
-    private mutating func apply(_ event: Event, now: Int64, tags: EventTags) -> ApplyOutcome {
-        guard Retention.eventTimeRange.contains(event.time) else {
-            return .rejected(reason: "time \(event.time) is out of range")
+    /// Applies one event in two parts: `resolve` reads the event in place (its strings only
+    /// borrowed) and turns it into a `Step` of indexes, or a rejection; then the mutation part
+    /// works on the indexes alone. Mutating `self` while the event's payload is bound made the
+    /// compiler copy the whole event (retaining each of its strings) several times per apply.
+    /// The event is passed by address so that it is read in place: passed by value to a
+    /// mutating method, an event held in memory the method might write (any unsafe buffer,
+    /// as far as the compiler knows) is copied first. Only the storing path copies it.
+    @inline(__always)
+    private mutating func apply(_ event: UnsafePointer<Event>, now: Int64, tags: EventTags) -> ApplyOutcome {
+        let t = event.pointee.time
+        guard Retention.eventTimeRange.contains(t) else {
+            return .rejected(reason: "time \(t) is out of range")
         }
+        switch resolve(event.pointee, tags: tags) {
+        case let .rejected(rejection):
+            return .rejected(reason: Self.reason(rejection, event.pointee))
+        case let .storing(c):
+            return applyStoring(event.pointee, conversation: c, now: now)
+        case let .agentState(a, state):
+            directory.agentHot[Int(a)].state = state
+        case let .conversation(c, step):
+            applyToConversation(c, step, time: t, now: now)
+        }
+        return .applied
+    }
+
+    /// The events that store strings of theirs (directory upserts, a conversation's open, a
+    /// skill change to a skill id not interned yet). `resolve` checked the conversation
+    /// events (`c` is the conversation of a skill change); directory events are checked here.
+    private mutating func applyStoring(_ event: Event, conversation c: Int32, now: Int64) -> ApplyOutcome {
         let t = event.time
         switch event.kind {
         case let .skillUpserted(skillId, name):
             let s = directory.internSkill(skillId)
             directory.skillNames[Int(s)] = name
-            return .applied
 
         case let .agentGroupUpserted(groupId, name, parentId):
             if let reason = directory.upsertGroup(id: groupId, name: name, parentId: parentId) {
                 return .rejected(reason: reason)
             }
-            return .applied
 
         case let .agentUpserted(agentId, name, userType, groupId, skillIds, maxSlots):
             guard Retention.maxSlotsRange.contains(maxSlots) else {
@@ -222,70 +265,35 @@ public struct AccountMetrics: Sendable {
                 id: agentId, name: name, userType: userType, groupId: groupId, skillIds: skillIds,
                 maxSlots: maxSlots)
             while agentSeriesRefs.count < directory.agentRecords.count { agentSeriesRefs.append([]) }
-            return .applied
-
-        case let .agentStateChanged(agentId, state):
-            guard let a = directory.agents.find(agentId, tag: tags.agent) else {
-                return .rejected(reason: "unknown agent \(agentId)")
-            }
-            directory.agentHot[Int(a)].state = state
-            return .applied
 
         case let .conversationOpened(conversationId, skillId):
-            if let c = conversations.find(conversationId, tag: tags.conversation) {
-                return conversations.records[Int(c)].isOpen
-                    ? .rejected(reason: "conversation \(conversationId) is already open")
-                    : .rejected(reason: "conversation \(conversationId) is closed")
-            }
             let s = directory.internSkill(skillId)
             _ = conversations.insert(
                 ConversationRecord(id: conversationId, skill: s, openedAt: t, lastTime: t))
-            return .applied
+
+        case let .skillChanged(_, skillId):
+            let s = directory.internSkill(skillId)
+            applyToConversation(c, .skillChanged(skill: s), time: t, now: now)
 
         default:
-            return applyToConversation(event, now: now, tags: tags)
+            preconditionFailure("resolve routes only storing events here")
         }
+        return .applied
     }
 
-    static func conversationId(of kind: Event.Kind) -> String {
-        switch kind {
-        case let .consumerMessage(c), let .conversationUnassigned(c): return c
-        case let .conversationAssigned(c, _, _), let .agentMessage(c, _), let .skillChanged(c, _),
-            let .conversationClosed(c, _), let .conversationOpened(c, _):
-            return c
-        default: return ""
-        }
-    }
-
-    private mutating func applyToConversation(_ event: Event, now: Int64, tags: EventTags) -> ApplyOutcome {
-        let cid = Self.conversationId(of: event.kind)
-        guard let c = conversations.find(cid, tag: tags.conversation) else {
-            return .rejected(reason: "unknown conversation \(cid)")
-        }
+    /// Applies `step` (checked by `resolve`) to conversation `c` at event time `t`.
+    private mutating func applyToConversation(_ c: Int32, _ step: ConversationStep, time t: Int64, now: Int64) {
         let ci = Int(c)
-        let t = event.time
-        guard conversations.records[ci].isOpen else {
-            return .rejected(reason: "conversation \(cid) is closed")
-        }
-        guard t >= conversations.records[ci].lastTime else {
-            return .rejected(reason: "conversation \(cid): time \(t) is before its previous event")
-        }
         let sampleMinute = Retention.minute(of: t)
         let keepSamples = sampleMinute >= Retention.minute(of: now) - Retention.byTimeMinutes
 
-        switch event.kind {
+        switch step {
         case .consumerMessage:
             if conversations.records[ci].pendingSince == nil {
                 conversations.records[ci].pendingSince = t
             }
 
-        case let .conversationAssigned(_, agentId, weight):
-            guard let a = directory.agents.find(agentId, tag: tags.agent) else {
-                return .rejected(reason: "unknown agent \(agentId)")
-            }
-            guard weight.isFinite, weight >= 0 else {
-                return .rejected(reason: "conversation \(cid): weight \(weight) is invalid")
-            }
+        case let .assigned(a, weight):
             unassign(c)
             let human = directory.agentHot[Int(a)].userType == .human
             var r = conversations.records[ci]
@@ -301,13 +309,10 @@ public struct AccountMetrics: Sendable {
             refreshAssignedSummary(agent: a)
             directory.skillOpenAssigned[Int(r.skill)] += 1
 
-        case .conversationUnassigned:
+        case .unassigned:
             unassign(c)
 
-        case let .agentMessage(_, agentId):
-            guard let a = directory.agents.find(agentId, tag: tags.agent) else {
-                return .rejected(reason: "unknown agent \(agentId)")
-            }
+        case let .agentMessage(a):
             // BOT messages neither clear pending nor make samples.
             if directory.agentHot[Int(a)].userType == .human {
                 var r = conversations.records[ci]
@@ -342,8 +347,7 @@ public struct AccountMetrics: Sendable {
                 }
             }
 
-        case let .skillChanged(_, skillId):
-            let s = directory.internSkill(skillId)
+        case let .skillChanged(s):
             let old = conversations.records[ci].skill
             let a = conversations.records[ci].agent
             if a >= 0 {
@@ -353,7 +357,7 @@ public struct AccountMetrics: Sendable {
             }
             conversations.records[ci].skill = s
 
-        case let .conversationClosed(_, closedBy):
+        case let .closed(closedBy):
             let r = conversations.records[ci]
             var delta = SampleAggregate()
             switch closedBy {
@@ -368,12 +372,8 @@ public struct AccountMetrics: Sendable {
             conversations.records[ci].isOpen = false  // closedAt is lastTime, set below
             conversations.records[ci].pendingSince = nil
             conversations.closedQueue.append(c)
-
-        default:
-            break
         }
         conversations.records[ci].lastTime = t
-        return .applied
     }
 
     private mutating func unassign(_ c: Int32) {
@@ -474,7 +474,7 @@ public struct AccountMetrics: Sendable {
     }
 }
 
-/// The tags (`IdSlotTable.tag`) of the conversation and agent ids an event looks up, computed
+/// The tags (`IdHash.tag`) of the conversation and agent ids an event looks up, computed
 /// once per event (ahead of time in a batch).
 struct EventTags {
     var conversation: UInt32 = 0
@@ -485,54 +485,63 @@ struct EventTags {
     var samples = false
     /// What applying the event reads of its own agent and of the conversation's current one
     /// (beyond `AgentHot`), for reading ahead only what it needs.
-    var eventAgentReads: AgentReads = []
-    var recordAgentReads: AgentReads = []
+    var eventAgentReads = AgentReads.none
+    var recordAgentReads = AgentReads.none
 
-    struct AgentReads: OptionSet {
+    /// A set of bits, not an `OptionSet`: `OptionSet.contains` compiled to a call of the
+    /// generic `==` through the `Equatable` witness of `UInt8` (3 % of batch apply in perf).
+    struct AgentReads {
         let rawValue: UInt8
+        static let none = AgentReads(rawValue: 0)
         /// The agent's assigned conversations (`Directory.agentAssigned`).
         static let assigned = AgentReads(rawValue: 1)
         /// The agent's series list (`agentSeriesRefs`).
         static let series = AgentReads(rawValue: 2)
+        static let assignedAndSeries = AgentReads(rawValue: 3)
+
+        var isEmpty: Bool { rawValue == 0 }
+        @inline(__always) func contains(_ r: AgentReads) -> Bool { rawValue & r.rawValue != 0 }
     }
 
     init() {}
 
-    init(_ kind: Event.Kind) {
-        switch kind {
+    /// The event is passed by address, as to `AccountMetrics.apply`, so that it is read in
+    /// place rather than copied.
+    init(_ event: UnsafePointer<Event>, hash: IdHash) {
+        switch event.pointee.kind {
         case .skillUpserted, .agentGroupUpserted, .agentUpserted:
             return
         case let .agentStateChanged(agentId, _):
-            setAgent(agentId)
+            setAgent(agentId, hash)
         case let .conversationAssigned(c, agentId, _):
-            setConversation(c)
-            setAgent(agentId)
+            setConversation(c, hash)
+            setAgent(agentId, hash)
             eventAgentReads = .assigned
             recordAgentReads = .assigned
         case let .agentMessage(c, agentId):
-            setConversation(c)
-            setAgent(agentId)
+            setConversation(c, hash)
+            setAgent(agentId, hash)
             samples = true
             eventAgentReads = .series
         case let .conversationClosed(c, _):
-            setConversation(c)
+            setConversation(c, hash)
             samples = true
-            recordAgentReads = [.assigned, .series]
+            recordAgentReads = .assignedAndSeries
         case let .conversationUnassigned(c), let .skillChanged(c, _):
-            setConversation(c)
+            setConversation(c, hash)
             recordAgentReads = .assigned
-        case .conversationOpened, .consumerMessage:
-            setConversation(AccountMetrics.conversationId(of: kind))
+        case let .conversationOpened(c, _), let .consumerMessage(c):
+            setConversation(c, hash)
         }
     }
 
-    private mutating func setConversation(_ id: String) {
-        conversation = IdSlotTable.tag(id)
+    private mutating func setConversation(_ id: String, _ hash: IdHash) {
+        conversation = hash.tag(id)
         hasConversation = true
     }
 
-    private mutating func setAgent(_ id: String) {
-        agent = IdSlotTable.tag(id)
+    private mutating func setAgent(_ id: String, _ hash: IdHash) {
+        agent = hash.tag(id)
         hasAgent = true
     }
 }

@@ -78,7 +78,7 @@ struct ConversationRecord: Sendable {
 struct ConversationTable: Sendable {
     var records = RecordArray()
     /// id → slot of every record not free (open conversations and remembered closed ones).
-    var index = IdSlotTable()
+    var index: IdSlotTable
     /// Ids in the index.
     var indexCount: Int { index.count }
     var free: [Int32] = []
@@ -86,11 +86,13 @@ struct ConversationTable: Sendable {
     var closedQueue: [Int32] = []
     var closedQueueHead = 0
 
+    init(hash: IdHash = .processSeeded) { index = IdSlotTable(hash: hash) }
+
     func find(_ id: String) -> Int32? {
-        find(id, tag: IdSlotTable.tag(id))
+        find(id, tag: index.tag(id))
     }
 
-    /// `find(id)` with the id's tag already computed (`IdSlotTable.tag(id)`).
+    /// `find(id)` with the id's tag already computed (`index.tag(id)`).
     @inline(__always)
     func find(_ id: String, tag: UInt32) -> Int32? {
         index.find(tag: tag) { records[Int($0)].id == id }
@@ -111,12 +113,12 @@ struct ConversationTable: Sendable {
     }
 
     /// Rebuilds the index from `records` and `free` (every slot not free is indexed). The
-    /// index depends on the process's hash seed, so a snapshot stores records and the free
+    /// index depends on the hash seed, so a snapshot stores records and the free
     /// list, never `indexSlots`, and calls this after loading them.
     mutating func rebuildIndex() {
         var isFree = [Bool](repeating: false, count: records.count)
         for c in free { isFree[Int(c)] = true }
-        index = IdSlotTable(capacity: records.count - free.count)
+        index = IdSlotTable(hash: index.hash, capacity: records.count - free.count)
         for c in records.indices where !isFree[c] { index.insert(records[c].id, slot: Int32(c)) }
     }
 

@@ -5,15 +5,16 @@
 /// never removed.
 struct Interner: Sendable {
     private(set) var ids: [String] = []
-    private var index = IdSlotTable()
+    private var index: IdSlotTable
 
     var count: Int { ids.count }
 
-    init() {}
+    init(hash: IdHash = .processSeeded) { index = IdSlotTable(hash: hash) }
 
     /// An interner holding `ids` at their positions (for loading a snapshot: the index
-    /// depends on the process's hash seed and is never stored). Nil if an id repeats.
-    init?(ids: [String]) {
+    /// depends on the hash seed and is never stored). Nil if an id repeats.
+    init?(ids: [String], hash: IdHash = .processSeeded) {
+        self.init(hash: hash)
         for id in ids {
             let before = self.ids.count
             _ = intern(id)
@@ -22,10 +23,13 @@ struct Interner: Sendable {
     }
 
     func find(_ id: String) -> Int32? {
-        find(id, tag: IdSlotTable.tag(id))
+        find(id, tag: index.tag(id))
     }
 
-    /// `find(id)` with the id's tag already computed (`IdSlotTable.tag(id)`).
+    /// The tag of `id` in this interner's index.
+    @inline(__always) func tag(_ id: String) -> UInt32 { index.tag(id) }
+
+    /// `find(id)` with the id's tag already computed (`tag(id)`).
     @inline(__always)
     func find(_ id: String, tag: UInt32) -> Int32? {
         index.find(tag: tag) { ids[Int($0)] == id }
@@ -84,7 +88,7 @@ struct AgentRecord: Sendable {
 
 /// The directory of an account: skills, the group forest and agents.
 struct Directory: Sendable {
-    var skills = Interner()
+    var skills: Interner
     /// Name per interned skill; nil for ids only seen in data, never upserted.
     var skillNames: [String?] = []
     /// Agents having each skill, ascending, each once. Queries with a skill filter visit these
@@ -96,7 +100,7 @@ struct Directory: Sendable {
     /// Open assigned conversations with this skill ("ids seen").
     var skillOpenAssigned: [Int32] = []
 
-    var groups = Interner()
+    var groups: Interner
     var groupNames: [String?] = []
     var groupParent: [Int32] = []
     var groupMembers: [[Int32]] = []
@@ -104,11 +108,18 @@ struct Directory: Sendable {
     /// Every group after its parent; recomputed when the forest changes (rare), read by queries.
     var forestOrder: [Int32] = []
 
-    var agents = Interner()
+    var agents: Interner
     var agentRecords: [AgentRecord] = []
     var agentHot: [AgentHot] = []
     /// Open conversations assigned to each agent.
     var agentAssigned: [[AssignedEntry]] = []
+
+    /// A directory whose interners hash ids with `hash`.
+    init(hash: IdHash = .processSeeded) {
+        skills = Interner(hash: hash)
+        groups = Interner(hash: hash)
+        agents = Interner(hash: hash)
+    }
 
     mutating func internSkill(_ id: String) -> Int32 {
         let s = skills.intern(id)

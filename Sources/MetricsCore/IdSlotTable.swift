@@ -1,8 +1,8 @@
 /// An open-addressing index from string ids to dense `Int32` slots, shared by the conversation
 /// table and the interners.
 ///
-/// Linear probing over 8-byte entries: the low 32 bits of the id's `hashValue` (the standard
-/// library's per-process seeded hash, so ids chosen to collide cannot be precomputed; it also
+/// Linear probing over 8-byte entries: the low 32 bits of the id's hash (`IdHash`, keyed by a
+/// seed from the account's owner, so ids chosen to collide cannot be precomputed; it also
 /// gives the home position, so growing never rehashes a string) in the high half, slot + 1 in
 /// the low half, 0 = empty. The owner keeps the ids: a tag match is confirmed by comparing the
 /// owner's id at that slot (`matches`), which the owner reads anyway — one table read and one
@@ -13,18 +13,18 @@ struct IdSlotTable: Sendable {
     private var probes: [UInt64] = []
     /// Ids indexed.
     private(set) var count = 0
+    /// The hash of the ids (every table of an account has the same).
+    let hash: IdHash
 
-    /// The tag of `id` (a pure function of the id within this process): callers that look
+    /// The tag of `id` (a pure function of the id and the hash's seed): callers that look
     /// the same id up in several places, or ahead of time, compute it once.
     @inline(__always)
-    static func tag(_ id: String) -> UInt32 {
-        UInt32(truncatingIfNeeded: UInt(bitPattern: id.hashValue))
-    }
+    func tag(_ id: String) -> UInt32 { hash.tag(id) }
 
     /// The slot of `id`: the first entry with its tag whose slot `matches`.
     @inline(__always)
     func find(_ id: String, matches: (Int32) -> Bool) -> Int32? {
-        find(tag: Self.tag(id), matches: matches)
+        find(tag: tag(id), matches: matches)
     }
 
     /// The slot of the id whose tag is `tag` (`Self.tag(id)`): the first entry with that tag
@@ -73,21 +73,31 @@ struct IdSlotTable: Sendable {
 
     /// Indexes `id` at `slot` (the caller knows `id` is not indexed). Keeps the load ≤ 1/2.
     mutating func insert(_ id: String, slot: Int32) {
+        insert(tag: tag(id), slot: slot)
+    }
+
+    /// Indexes the id whose tag is `tag` at `slot` (the id is not indexed).
+    mutating func insert(tag: UInt32, slot: Int32) {
         if (count + 1) * 2 > probes.count {
             let old = probes
             probes = [UInt64](repeating: 0, count: max(16, old.count * 2))
             for e in old where e != 0 { place(e) }
         }
-        place(UInt64(Self.tag(id)) << 32 | UInt64(UInt32(slot) &+ 1))
+        place(UInt64(tag) << 32 | UInt64(UInt32(slot) &+ 1))
         count += 1
     }
 
     /// Removes `slot` (whose id is `id`): backward-shift deletion, so probe chains never hold
     /// tombstones. The slot must be indexed.
     mutating func remove(_ id: String, slot: Int32) {
+        remove(tag: tag(id), slot: slot)
+    }
+
+    /// Removes `slot`, whose id's tag is `tag`.
+    mutating func remove(tag: UInt32, slot: Int32) {
         let mask = probes.count - 1
         let want = UInt64(UInt32(slot) &+ 1)
-        var i = Int(Self.tag(id)) & mask
+        var i = Int(tag) & mask
         while probes[i] & 0xFFFF_FFFF != want {
             precondition(probes[i] != 0, "id index lost slot \(slot)")
             i = (i &+ 1) & mask
@@ -109,8 +119,10 @@ struct IdSlotTable: Sendable {
         count -= 1
     }
 
-    /// An empty table sized for `n` ids without growing (for rebuilding after a restore).
-    init(capacity n: Int = 0) {
+    /// An empty table hashing with `hash`, sized for `n` ids without growing (for rebuilding
+    /// after a restore).
+    init(hash: IdHash = .processSeeded, capacity n: Int = 0) {
+        self.hash = hash
         guard n > 0 else { return }
         var size = 16
         while size < n * 2 { size *= 2 }

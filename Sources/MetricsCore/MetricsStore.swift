@@ -3,10 +3,15 @@
 public struct MetricsStore: Sendable {
     public private(set) var accounts: [String: AccountMetrics] = [:]
 
-    public init() {}
+    /// The seed of every account's id indexes (`AccountMetrics.init(hashSeed:)`); nil for
+    /// the standard library's per-process seed.
+    private let hashSeed: UInt64?
+
+    public init(hashSeed: UInt64? = nil) { self.hashSeed = hashSeed }
 
     public mutating func apply(_ event: Event, account: String, now: Int64) -> ApplyOutcome {
-        accounts[account, default: AccountMetrics()].apply(event, now: now)
+        accounts[account, default: hashSeed.map(AccountMetrics.init(hashSeed:)) ?? AccountMetrics()]
+            .apply(event, now: now)
     }
 
     /// An account never written to answers like an empty one.

@@ -13,20 +13,20 @@ import Testing
         for (i, id) in ids.enumerated() { table.insert(id, slot: Int32(i)) }
         var found = 0
         for (i, id) in ids.enumerated() {
-            let hint = table.hintSlot(tag: IdSlotTable.tag(id))
+            let hint = table.hintSlot(tag: table.tag(id))
             let real = table.find(id) { ids[Int($0)] == id }
             #expect(real == Int32(i))
             // A hint is the first slot on the chain with the same tag: the id's own slot unless
             // another id has the same 32-bit tag before it, or the chain is over 16 long.
             if hint == Int32(i) { found += 1 } else if let h = hint {
-                #expect(IdSlotTable.tag(ids[Int(h)]) == IdSlotTable.tag(id))
+                #expect(table.tag(ids[Int(h)]) == table.tag(id))
             }
         }
         #expect(found >= ids.count - 5)
         for k in 0..<1000 {
             let id = "absent-\(k)"
-            if let h = table.hintSlot(tag: IdSlotTable.tag(id)) {
-                #expect(IdSlotTable.tag(ids[Int(h)]) == IdSlotTable.tag(id))
+            if let h = table.hintSlot(tag: table.tag(id)) {
+                #expect(table.tag(ids[Int(h)]) == table.tag(id))
             }
         }
         #expect(IdSlotTable().hintSlot(tag: 7) == nil)

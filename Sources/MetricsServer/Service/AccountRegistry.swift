@@ -4,7 +4,7 @@ import Synchronization
 /// What the server keeps per account: the core's metrics and, for exactly-once ingest, the
 /// last applied sequence of each producer (SPEC §4).
 struct AccountState: Sendable {
-    var metrics = AccountMetrics()
+    var metrics = AccountMetrics(hashSeed: ProcessHashSeed.value)
     var lastSequence: [String: Int64] = [:]
     /// The last sequence written to the log per producer (ahead of `lastSequence` while its
     /// fsync is pending): a retry that arrives meanwhile is a duplicate, not a second record.

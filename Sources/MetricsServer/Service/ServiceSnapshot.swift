@@ -63,7 +63,7 @@ struct ServiceSnapshot: Sendable {
                 sequences[producer] = try r.i64()
             }
             guard sequences.count == producers else { throw r.failure("account \(id) lists a producer twice") }
-            let metrics = try AccountMetrics(snapshot: &r)
+            let metrics = try AccountMetrics(snapshot: &r, hashSeed: ProcessHashSeed.value)
             snapshot.accounts.append(Account(id: id, lastSequence: sequences, metrics: metrics))
         }
         guard r.isAtEnd else { throw r.failure("\(r.remaining) bytes after the last account") }
