@@ -1,4 +1,4 @@
-public import MetricsAPI
+import MetricsAPI
 import ProtoWire
 
 /// The write-ahead log's payload for one accepted batch: the `now` it was applied with
