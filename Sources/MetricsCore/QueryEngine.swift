@@ -161,7 +161,8 @@ extension AccountMetrics {
             }
         }
 
-        var rows: [(key: String, entity: Int32, sort: Double?)] = []
+        // Each row carries its key's numeric value (`KeyOrder.numericValue`), worked out once.
+        var rows: [(key: String, numeric: UInt64?, entity: Int32, sort: Double?)] = []
         rows.reserveCapacity(keys.count)
         for (i, k) in keys.enumerated() {
             let e = keyEntity[i]
@@ -169,21 +170,25 @@ extension AccountMetrics {
             if case let .metric(m) = q.sort.key {
                 sortValue = (e >= 0 ? direct[Int(e)] : GroupAccumulator()).value(of: m)?.sortValue
             }
-            rows.append((k, e, sortValue))
+            rows.append((k, KeyOrder.numericValue(k), e, sortValue))
         }
         let descending = q.sort.descending
         switch q.sort.key {
         case .key:
-            rows.sort { descending ? KeyOrder.precedes($1.key, $0.key) : KeyOrder.precedes($0.key, $1.key) }
+            rows.sort {
+                descending
+                    ? KeyOrder.precedes($1.key, $1.numeric, $0.key, $0.numeric)
+                    : KeyOrder.precedes($0.key, $0.numeric, $1.key, $1.numeric)
+            }
         case .metric:
             rows.sort { a, b in
                 switch (a.sort, b.sort) {
                 case let (x?, y?):
                     if x != y { return descending ? x > y : x < y }
-                    return KeyOrder.precedes(a.key, b.key)
+                    return KeyOrder.precedes(a.key, a.numeric, b.key, b.numeric)
                 case (.some, nil): return true
                 case (nil, .some): return false
-                case (nil, nil): return KeyOrder.precedes(a.key, b.key)
+                case (nil, nil): return KeyOrder.precedes(a.key, a.numeric, b.key, b.numeric)
                 }
             }
         }
