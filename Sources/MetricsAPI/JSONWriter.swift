@@ -107,19 +107,7 @@ struct JSONWriter {
     }
 
     mutating func int(_ value: Int64) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        // 20 digits hold UInt64.max; written backwards into a 24-byte stack buffer.
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &digits) { buf in
-            var i = 20
-            repeat {
-                i -= 1
-                buf[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude != 0
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[i..<20]))
-        }
+        DecimalText.withDigits(value) { bytes.append(contentsOf: $0) }
     }
 
     mutating func int(_ value: Int32) {

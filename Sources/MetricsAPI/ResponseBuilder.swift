@@ -21,7 +21,7 @@ public struct LinkBase: Sendable, Equatable {
     func href(offset: Int, rest: String) -> String {
         // The offset's decimal digits, written backwards from the end of 24 bytes of room.
         var room: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        let digitsStart = withUnsafeMutableBytes(of: &room) { Self.writeDecimal(offset, endingAt: $0) }
+        let digitsStart = withUnsafeMutableBytes(of: &room) { DecimalText.write(Int64(offset), endingAt: $0) }
         let digitCount = 24 - digitsStart
         var pieces = (scheme, authority, accountId, rest)
         let total = pieces.0.utf8.count + 3 + pieces.1.utf8.count + Self.pathHead.utf8.count + pieces.2.utf8.count
@@ -54,23 +54,6 @@ public struct LinkBase: Sendable, Equatable {
 
     static let pathHead = "/manager_workspace/api/account/"
     static let pathTailAndOffset = "/metrics?offset="
-
-    /// Writes `value` in decimal so that it ends at the end of `out` (24 bytes); returns where
-    /// it starts.
-    static func writeDecimal(_ value: Int, endingAt out: UnsafeMutableRawBufferPointer) -> Int {
-        var magnitude = value.magnitude
-        var at = out.count
-        repeat {
-            at -= 1
-            out[at] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-            magnitude /= 10
-        } while magnitude > 0
-        if value < 0 {
-            at -= 1
-            out[at] = UInt8(ascii: "-")
-        }
-        return at
-    }
 }
 
 extension GetMetricsResponse {
