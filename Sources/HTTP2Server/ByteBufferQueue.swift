@@ -1,13 +1,15 @@
 import NIOCore
 
-/// Response body chunks waiting for the nghttp2 data provider. The first chunk sits in an
-/// inline slot, so the common one-chunk response allocates no array.
+/// Body chunks waiting: a response's for the nghttp2 data provider, a request's for its reader.
+/// The first chunk sits in an inline slot, so the common one-chunk body allocates no array.
 struct ByteBufferQueue {
     private var first: ByteBuffer?
     private var rest: [ByteBuffer] = []
     private var restHead = 0
 
     var isEmpty: Bool { self.first == nil }
+    /// True when at most one chunk is queued.
+    var hasAtMostOne: Bool { self.restHead == self.rest.count }
 
     mutating func append(_ chunk: ByteBuffer) {
         if self.first == nil {
@@ -36,6 +38,13 @@ struct ByteBufferQueue {
             }
         }
         return written
+    }
+
+    /// Removes and returns the oldest chunk.
+    mutating func removeFirst() -> ByteBuffer? {
+        let chunk = self.first
+        if chunk != nil { self.popFirst() }
+        return chunk
     }
 
     private mutating func popFirst() {

@@ -25,6 +25,9 @@ extension HTTP2Connection {
     func dispatch(_ event: Event) {
         switch event {
         case .head(let stream):
+            stream.headDispatched = true
+            var early = ByteBufferQueue()
+            swap(&early, &stream.early)
             guard !stream.closed, let context = self.context else { return }
             let head = HTTPRequestHead(
                 method: stream.method,
@@ -38,6 +41,7 @@ extension HTTP2Connection {
             stream.headers = HTTPFields()
             if let declared = head.headers["content-length"].flatMap(Int.init), declared > self.settings.maxRequestBodySize {
                 // Refuse before the handler runs; the reset follows the 413 (`.responseSent`).
+                stream.bodyConsumed(stream.earlyBytes)
                 stream.localError = HTTPStreamError(
                     code: .bodyTooLarge, message: "request body exceeds \(self.settings.maxRequestBodySize) bytes")
                 stream.responseState = .ended
@@ -45,9 +49,25 @@ extension HTTP2Connection {
                 self.submitResponse(stream, head: HTTPResponseHead(status: 413), withBody: false)
                 return
             }
-            let body = HTTPRequestBody(eventLoop: context.eventLoop, flow: stream, finished: stream.endStreamOnHeaders)
+            // Bytes that came with the head: past the limit, the handler is told as if they had
+            // come after it (`.data`); otherwise they are its body so far.
+            let oversized = stream.earlyBytes > self.settings.maxRequestBodySize
+            if oversized {
+                stream.bodyConsumed(stream.earlyBytes)
+                early.removeAll()
+            } else if !stream.requestEnded {
+                // More is to come: whatever the handler keeps must not pin the read buffer
+                // (the chunks are slices of it, see `.data`).
+                var copied = ByteBufferQueue()
+                while let chunk = early.removeFirst() { copied.append(ByteBuffer(buffer: chunk)) }
+                early = copied
+            }
+            let body = HTTPRequestBody(
+                eventLoop: context.eventLoop, flow: stream, finished: stream.requestEnded && !oversized,
+                trailers: stream.trailers, early: early, earlyBytes: oversized ? 0 : stream.earlyBytes)
             stream.body = body
             self.handler.handle(head, body: body, responder: HTTPResponder(stream, eventLoop: context.eventLoop))
+            if oversized { self.rejectOversizedBody(stream) }
         case .data(let stream, let chunk):
             guard let body = stream.body, !stream.closed, stream.localError == nil else {
                 stream.bodyConsumed(chunk.readableBytes)

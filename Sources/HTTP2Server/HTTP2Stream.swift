@@ -41,6 +41,12 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl, CancellableExcha
     /// END_STREAM was on the request HEADERS itself (no body at all).
     @exclusivity(unchecked) var endStreamOnHeaders = false
     @exclusivity(unchecked) var body: HTTPRequestBody?
+    /// Set once the head went to the handler (or was refused). Until then body bytes gather in
+    /// `early` instead of becoming events, so a request that arrived whole in one read reaches
+    /// its handler whole (`HTTPRequestBody.takeComplete`).
+    @exclusivity(unchecked) var headDispatched = false
+    @exclusivity(unchecked) var early = ByteBufferQueue()
+    @exclusivity(unchecked) var earlyBytes = 0
     /// Body bytes received and not yet returned to the flow-control window.
     @exclusivity(unchecked) var unconsumed = 0
 

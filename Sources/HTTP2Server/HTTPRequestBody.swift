@@ -27,8 +27,7 @@ public final class HTTPRequestBody {
     // and cleared, and no mutation here calls out, so no two accesses can overlap: the
     // dynamic exclusivity checks are off for these properties.
     public let eventLoop: EventLoop
-    @exclusivity(unchecked) private var buffered: [ByteBuffer] = []
-    @exclusivity(unchecked) private var bufferedHead = 0
+    @exclusivity(unchecked) private var buffered = ByteBufferQueue()
     @exclusivity(unchecked) private var finished = false
     @exclusivity(unchecked) private var failure: HTTPStreamError?
     @exclusivity(unchecked) private var terminalDelivered = false
@@ -41,10 +40,19 @@ public final class HTTPRequestBody {
     /// Total body bytes received so far.
     @exclusivity(unchecked) public private(set) var receivedBytes = 0
 
-    init(eventLoop: EventLoop, flow: (any HTTPBodyFlowControl)?, finished: Bool) {
+    /// `early`: body bytes that arrived with the head, before the handler was called (their
+    /// flow-control credit returns when a reader takes them, as for later chunks); `finished`
+    /// with `trailers`: the request had ended by then too.
+    init(
+        eventLoop: EventLoop, flow: (any HTTPBodyFlowControl)?, finished: Bool, trailers: HTTPFields? = nil,
+        early: ByteBufferQueue = ByteBufferQueue(), earlyBytes: Int = 0
+    ) {
         self.eventLoop = eventLoop
         self.flow = flow
         self.finished = finished
+        self.trailers = trailers
+        self.buffered = early
+        self.receivedBytes = earlyBytes
     }
 
     /// True once the client sent the whole body.
@@ -81,14 +89,13 @@ public final class HTTPRequestBody {
     func fail(_ error: HTTPStreamError) {
         guard self.failure == nil, !self.terminalDelivered else { return }
         self.failure = error
-        self.buffered = []
-        self.bufferedHead = 0
+        self.buffered.removeAll()
         self.flow = nil
         self.deliverTerminalIfDrained()
     }
 
     private func deliverTerminalIfDrained() {
-        guard self.bufferedHead == self.buffered.count, !self.terminalDelivered else { return }
+        guard self.buffered.isEmpty, !self.terminalDelivered else { return }
         if let error = self.failure {
             self.terminalDelivered = true
             if let reader = self.reader {
@@ -112,13 +119,7 @@ public final class HTTPRequestBody {
     }
 
     private func takeBuffered() -> ByteBuffer? {
-        guard self.bufferedHead < self.buffered.count else { return nil }
-        let chunk = self.buffered[self.bufferedHead]
-        self.bufferedHead += 1
-        if self.bufferedHead == self.buffered.count {
-            self.buffered.removeAll(keepingCapacity: true)
-            self.bufferedHead = 0
-        }
+        guard let chunk = self.buffered.removeFirst() else { return nil }
         self.flow?.bodyConsumed(chunk.readableBytes)
         return chunk
     }
@@ -134,6 +135,19 @@ public final class HTTPRequestBody {
         }
         self.reader = reader
         self.deliverTerminalIfDrained()
+    }
+
+    /// The whole body at once, when it is all here already and in one piece (the usual case
+    /// for a small request: it arrived in the read that carried its head): the body counts as
+    /// read, its flow-control credit is returned and no reader is needed. Nil otherwise (not
+    /// ended yet, failed, in several chunks, or a reader was set): read it as usual then.
+    public func takeComplete() -> ByteBuffer? {
+        self.eventLoop.preconditionInEventLoop()
+        guard self.finished, self.failure == nil, !self.terminalDelivered, self.reader == nil, self.pendingNext == nil,
+            self.buffered.hasAtMostOne
+        else { return nil }
+        self.terminalDelivered = true
+        return self.takeBuffered() ?? ByteBuffer()
     }
 
     /// Pull delivery: the next chunk, or nil at the end. One outstanding call at a time.

@@ -123,15 +123,21 @@ enum NGHTTP2Session {
                 stream.headReceived = true
                 stream.requestEnded = endStream
                 stream.endStreamOnHeaders = endStream
-                connection.events.append(stream.headersTooLarge ? .headersTooLarge(stream) : .head(stream))
+                if stream.headersTooLarge {
+                    stream.headDispatched = true  // no handler will see it: its body is dropped as it comes
+                    connection.events.append(.headersTooLarge(stream))
+                } else {
+                    connection.events.append(.head(stream))
+                }
             } else if endStream {
                 stream.requestEnded = true
-                connection.events.append(.end(stream))
+                // Before the head is dispatched, the head's dispatch finishes the body itself.
+                if stream.headDispatched { connection.events.append(.end(stream)) }
             }
         case NGHTTP2_DATA.rawValue:
             guard endStream, let stream = connection.stream(hd.stream_id), !stream.requestEnded else { return 0 }
             stream.requestEnded = true
-            connection.events.append(.end(stream))
+            if stream.headDispatched { connection.events.append(.end(stream)) }
         case NGHTTP2_PING.rawValue:
             if hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0 { connection.events.append(.pingAck) }
         default:
@@ -149,7 +155,14 @@ enum NGHTTP2Session {
             return 0
         }
         stream.unconsumed += length
-        connection.events.append(.data(stream, connection.inputChunk(data, count: length)))
+        let chunk = connection.inputChunk(data, count: length)
+        if stream.headDispatched {
+            connection.events.append(.data(stream, chunk))
+        } else {
+            // The head's event is still queued: the bytes go with it (see `dispatch(.head)`).
+            stream.early.append(chunk)
+            stream.earlyBytes += length
+        }
         return 0
     }
 

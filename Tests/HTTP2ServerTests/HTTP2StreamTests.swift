@@ -43,6 +43,51 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    @Test func requestThatArrivesInOneReadReachesTheHandlerWhole() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            // The client writes each request (HEADERS + DATA, and trailers) in one write, so the
+            // server reads it whole: the handler gets the body at once, trailers included.
+            let payload = (0..<1_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+            let plain = try #require(client.fetch(method: "POST", path: "/whole", body: payload))
+            #expect(plain.body == payload)
+            #expect(plain.headers.contains { $0 == ("x-whole", "yes") })
+            #expect(plain.headers.contains { $0 == ("x-trailer", "-") })
+            let trailed = try #require(client.fetch(method: "POST", path: "/whole", body: payload, trailers: [("x-trailer", "t1")]))
+            #expect(trailed.body == payload)
+            #expect(trailed.headers.contains { $0 == ("x-whole", "yes") })
+            #expect(trailed.headers.contains { $0 == ("x-trailer", "t1") })
+            let empty = try #require(client.fetch(method: "POST", path: "/whole"))
+            #expect(empty.body.isEmpty)
+            #expect(empty.headers.contains { $0 == ("x-whole", "yes") })
+        }
+    }
+
+    @Test func requestTrickledByteByByteIsTheSameBody() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            client.writeChunkSize = 1
+            let payload = Array("trickled, with trailers".utf8)
+            let response = try #require(client.fetch(method: "POST", path: "/whole", body: payload, trailers: [("x-trailer", "t2")]))
+            // Whole or not when the handler ran (that depends on reads), the same request.
+            #expect(response.body == payload)
+            #expect(response.headers.contains { $0 == ("x-trailer", "t2") })
+        }
+    }
+
+    @Test func bodyPastTheLimitInTheHeadsReadStillReachesTheHandlerAsTooLarge() async throws {
+        let recorder = Recorder()
+        try await withServer({ $0.maxRequestBodySize = 100 }, handler: TestRoutes(recorder: recorder)) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            let response = try #require(client.fetch(method: "POST", path: "/hold", body: [UInt8](repeating: 1, count: 1_000)))
+            #expect(response.status == 413)
+            #expect(recorder.waitFor { $0 == "cancelled: bodyTooLarge" })
+            #expect(recorder.all.contains("body failed: bodyTooLarge"))
+            #expect(!recorder.all.contains { $0.hasPrefix("data") })
+            #expect(client.fetch(path: "/info")?.status == 200)
+        }
+    }
+
     @Test func trailersFollowBody() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
             let client = try NGHTTP2TestClient(port: port)

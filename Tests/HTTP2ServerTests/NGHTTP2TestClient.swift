@@ -28,6 +28,8 @@ final class NGHTTP2TestClient {
         var maxChunk: Int
         var end: Bool
         var deferred = false
+        /// Sent as a trailing HEADERS frame (with END_STREAM) after the last DATA frame.
+        var trailers: [(String, String)] = []
     }
 
     let fd: Int32
@@ -136,14 +138,14 @@ final class NGHTTP2TestClient {
     @discardableResult
     func request(
         method: String = "GET", path: String = "/", headers: [(String, String)] = [],
-        body: [UInt8]? = nil, maxChunk: Int = 16384, end: Bool = true
+        body: [UInt8]? = nil, maxChunk: Int = 16384, end: Bool = true, trailers: [(String, String)] = []
     ) -> Int32 {
         var nv: [(String, String)] = [(":method", method), (":path", path), (":scheme", "http"), (":authority", "localhost")]
         nv += headers
         let id = Self.withNVs(nv) { nva, count -> Int32 in
             if let body {
                 var provider = nghttp2_data_provider()
-                provider.read_callback = { _, id, buf, len, flags, _, ud in
+                provider.read_callback = { session, id, buf, len, flags, _, ud in
                     let client = Unmanaged<NGHTTP2TestClient>.fromOpaque(ud!).takeUnretainedValue()
                     guard var out = client.bodies[id] else { return Int(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue) }
                     let n = min(len, out.maxChunk, out.bytes.count - out.offset)
@@ -153,6 +155,11 @@ final class NGHTTP2TestClient {
                     out.offset += n
                     if out.offset == out.bytes.count && out.end {
                         flags!.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
+                        if !out.trailers.isEmpty {
+                            flags!.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
+                            let rv = NGHTTP2TestClient.withNVs(out.trailers) { nghttp2_submit_trailer(session, id, $0, $1) }
+                            if rv != 0 { return Int(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue) }
+                        }
                     } else if n == 0 {
                         out.deferred = true
                         client.bodies[id] = out
@@ -162,7 +169,7 @@ final class NGHTTP2TestClient {
                     return n
                 }
                 let id = nghttp2_submit_request(self.session, nil, nva, count, &provider, nil)
-                self.bodies[id] = OutgoingBody(bytes: body, maxChunk: maxChunk, end: end)
+                self.bodies[id] = OutgoingBody(bytes: body, maxChunk: maxChunk, end: end, trailers: trailers)
                 return id
             }
             return nghttp2_submit_request(self.session, nil, nva, count, nil, nil)
@@ -210,22 +217,25 @@ final class NGHTTP2TestClient {
         return nva.withUnsafeMutableBufferPointer { body($0.baseAddress!, $0.count) }
     }
 
-    /// Sends everything the session has queued.
+    /// Sends everything the session has queued: gathered first, then written in pieces of
+    /// `writeChunkSize`, so a small request (HEADERS, DATA, trailers) goes out in one write.
     func sendPending() {
+        var pending: [UInt8] = []
         while true {
             var data: UnsafePointer<UInt8>?
             let n = nghttp2_session_mem_send(self.session, &data)
-            if n <= 0 { return }
-            var offset = 0
-            while offset < n {
-                let size = min(self.writeChunkSize, n - offset)
-                let sent = send(self.fd, data! + offset, size, Int32(MSG_NOSIGNAL))
-                if sent <= 0 {
-                    self.peerClosed = true
-                    return
-                }
-                offset += sent
+            if n <= 0 { break }
+            pending.append(contentsOf: UnsafeBufferPointer(start: data, count: n))
+        }
+        var offset = 0
+        while offset < pending.count {
+            let size = min(self.writeChunkSize, pending.count - offset)
+            let sent = pending.withUnsafeBytes { send(self.fd, $0.baseAddress! + offset, size, Int32(MSG_NOSIGNAL)) }
+            if sent <= 0 {
+                self.peerClosed = true
+                return
             }
+            offset += sent
         }
     }
 
@@ -261,9 +271,9 @@ final class NGHTTP2TestClient {
     /// Sends a request and waits for the stream to close; returns the response.
     func fetch(
         method: String = "GET", path: String = "/", headers: [(String, String)] = [], body: [UInt8]? = nil,
-        maxChunk: Int = 16384
+        maxChunk: Int = 16384, trailers: [(String, String)] = []
     ) -> Response? {
-        let id = self.request(method: method, path: path, headers: headers, body: body, maxChunk: maxChunk)
+        let id = self.request(method: method, path: path, headers: headers, body: body, maxChunk: maxChunk, trailers: trailers)
         guard self.pump(until: { self.responses[id]?.closed == true }) else { return nil }
         return self.responses[id]
     }

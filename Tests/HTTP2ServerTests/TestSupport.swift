@@ -59,6 +59,20 @@ struct TestRoutes: HTTPHandler {
             responder.respond(
                 HTTPResponseHead(status: 200, headers: ["content-type": "text/plain", "x-empty": "", "connection": "keep-alive"]),
                 body: ByteBuffer(string: text))
+        case "/whole":
+            // Echoes the body, saying whether it was all there when the handler ran (one read)
+            // and which x-trailer came with it.
+            if let whole = body.takeComplete() {
+                responder.respond(
+                    HTTPResponseHead(status: 200, headers: ["x-whole": "yes", "x-trailer": body.trailers?["x-trailer"] ?? "-"]),
+                    body: whole)
+                return
+            }
+            _ = body.collect(upTo: 64 << 20).map { all in
+                responder.respond(
+                    HTTPResponseHead(status: 200, headers: ["x-whole": "no", "x-trailer": body.trailers?["x-trailer"] ?? "-"]),
+                    body: all)
+            }
         case "/echo":
             var chunks = 0
             var collected = ByteBuffer()

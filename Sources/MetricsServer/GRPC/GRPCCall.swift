@@ -38,19 +38,32 @@ final class GRPCCall {
     private var bound: NIOLoopBound<GRPCCall> { NIOLoopBound(self, eventLoop: eventLoop) }
 
     func start(body: HTTPRequestBody) {
-        let bound = self.bound
+        var deadline: (nanos: Int64, text: String)?
         if let timeout = request.headers["grpc-timeout"] {
             guard let nanos = GRPCTimeout.parse(timeout) else {
                 body.discard()
                 fail(.invalidArgument("grpc-timeout \"\(timeout)\" is malformed (expected 1-8 digits and one of H M S m u n)"))
                 return
             }
-            timers.append(eventLoop.scheduleTask(in: .nanoseconds(nanos)) {
+            deadline = (nanos, timeout)
+        }
+        // A small unary request usually arrives whole with its head: answered right here, it
+        // needs no body reader, no cancel handler and no deadline timer (nothing can run in
+        // between: the loop is ours until this returns).
+        let whole = body.takeComplete()
+        if let whole {
+            onBody(.data(whole))
+            onBody(.end(trailers: body.trailers))
+            if done { return }
+        }
+        let bound = self.bound
+        if let (nanos, timeout) = deadline {
+            timers.append(eventLoop.scheduleTask(deadline: started + .nanoseconds(nanos)) {
                 bound.value.fail(APIError(code: .deadlineExceeded, message: "deadline exceeded (grpc-timeout \(timeout))"))
             })
         }
         responder.onCancel { error in bound.value.cancelled(error) }
-        body.read { event in self.onBody(event) }
+        if whole == nil { body.read { event in self.onBody(event) } }
     }
 
     // MARK: Request side

@@ -19,6 +19,10 @@ extension HTTPRequestBody {
         func tooLarge() -> HTTPStreamError {
             HTTPStreamError(code: .bodyTooLarge, message: "request body exceeds \(limit) bytes")
         }
+        if let whole = takeComplete() {  // all here already (one read): no reader needed
+            completion(whole.readableBytes > limit ? .failure(tooLarge()) : .success(whole))
+            return
+        }
         var collected: ByteBuffer? = nil  // the first chunk is kept as it is: most bodies are one chunk
         var overflowed = false
         read { event in
