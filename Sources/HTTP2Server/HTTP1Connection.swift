@@ -167,14 +167,46 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
         let exchange = HTTP1Exchange(
             connection: self, minorVersion: head.minorVersion, keepAlive: head.keepAlive && !self.shuttingDown,
             isHead: head.method == "HEAD")
-        let body = HTTPRequestBody(eventLoop: context.eventLoop, flow: exchange, finished: false)
-        exchange.body = body
-        self.current = exchange
         if case .length(let declared) = head.framing, declared > self.settings.maxRequestBodySize {
+            exchange.body = HTTPRequestBody(eventLoop: context.eventLoop, flow: exchange, finished: false)
+            self.current = exchange
             // Refuse before the handler runs and before the client sends the body.
             exchange.rejectOversizedBody(limit: self.settings.maxRequestBodySize)
             return
         }
+        // A body of known length that is all in the buffer already (pipelined and small
+        // requests) goes to the handler with the head, whole (`HTTPRequestBody.takeComplete`).
+        var early = ByteBufferQueue()
+        var earlyBytes = 0
+        var trailers: HTTPFields?
+        let whole: Bool
+        switch head.framing {
+        case .none: whole = true
+        case .length(let declared): whole = declared <= self.inbound.readableBytes
+        case .chunked: whole = false
+        }
+        if whole {
+            while !exchange.requestEnded, let event = try? self.parser.next(&self.inbound) {
+                switch event {
+                case .body(let chunk):
+                    early.append(chunk)
+                    earlyBytes += chunk.readableBytes
+                case .end(let sent):
+                    trailers = sent
+                    exchange.requestEnded = true
+                case .head:
+                    // Unreachable: after a head the parser yields body bytes, then the end.
+                    assertionFailure("the parser gave a head inside a body of declared length")
+                }
+            }
+        }
+        exchange.requestBytes = earlyBytes
+        self.unconsumed += earlyBytes
+        let body = HTTPRequestBody(
+            eventLoop: context.eventLoop, flow: exchange, finished: exchange.requestEnded, trailers: trailers,
+            early: early, earlyBytes: earlyBytes)
+        exchange.body = body
+        self.current = exchange
         if head.minorVersion == 1, let expect = head.headers["expect"], expect.lowercased() == "100-continue" {
             // The client waits for this before sending the body; flow control still applies
             // through our reads, so agreeing at once is safe.

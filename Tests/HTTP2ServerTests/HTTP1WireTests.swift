@@ -45,6 +45,33 @@ extension AllHTTP2ServerTests {
         text.components(separatedBy: needle).count - 1
     }
 
+    @Test func bodyAlreadyReadReachesTheHandlerWholeWithItsHead() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try Client(port: port)
+            // One write: two bodies of declared length (whole in the buffer when their heads are
+            // parsed), a chunked one (read as it comes), a body-less one, and the last one's
+            // body in a later write (not there yet when its head is).
+            client.send(
+                "POST /whole HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\none"
+                    + "POST /whole HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\ntwo"
+                    + "POST /whole HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nthree\r\n0\r\nx-trailer: t3\r\n\r\n"
+                    + "POST /whole HTTP/1.1\r\nHost: a\r\n\r\n"
+                    + "POST /whole HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\n")
+            client.read { Self.count("HTTP/1.1 200", in: $0) == 4 }
+            try await Task.sleep(for: .milliseconds(50))
+            client.send("five")
+            client.read { $0.hasSuffix("five") }
+            let answers = Array(client.text.components(separatedBy: "HTTP/1.1 200")[1...])
+            #expect(answers.count == 5, "\(client.text)")
+            guard answers.count == 5 else { return }
+            #expect(answers[0].contains("x-whole: yes") && answers[0].hasSuffix("\r\n\r\none"))
+            #expect(answers[1].contains("x-whole: yes") && answers[1].hasSuffix("\r\n\r\ntwo"))
+            #expect(answers[2].contains("x-whole: no") && answers[2].contains("x-trailer: t3") && answers[2].hasSuffix("\r\n\r\nthree"))
+            #expect(answers[3].contains("x-whole: yes") && answers[3].contains("content-length: 0"))
+            #expect(answers[4].contains("x-whole: no") && answers[4].hasSuffix("\r\n\r\nfive"))
+        }
+    }
+
     @Test func pipelinedMixOfBodiesIsAnsweredInOrderInOneWrite() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
             let client = try Client(port: port)
