@@ -152,7 +152,6 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
         stream.headers = upgrade.request.headers
         stream.headReceived = true
         stream.requestEnded = true
-        stream.endStreamOnHeaders = true
         self.streams[1] = stream
         self.events.append(.head(stream))
         self.processEvents()

@@ -38,8 +38,6 @@ final class HTTP2Stream: HTTPResponseSink, HTTPBodyFlowControl, CancellableExcha
     /// Idle checks that found this stream's header block still incomplete.
     @exclusivity(unchecked) var idleChecksWithoutHead = 0
     @exclusivity(unchecked) var requestEnded = false
-    /// END_STREAM was on the request HEADERS itself (no body at all).
-    @exclusivity(unchecked) var endStreamOnHeaders = false
     @exclusivity(unchecked) var body: HTTPRequestBody?
     /// Set once the head went to the handler (or was refused). Until then body bytes gather in
     /// `early` instead of becoming events, so a request that arrived whole in one read reaches

@@ -122,7 +122,6 @@ enum NGHTTP2Session {
                 stream.headers = connection.headerReuse.finish()
                 stream.headReceived = true
                 stream.requestEnded = endStream
-                stream.endStreamOnHeaders = endStream
                 if stream.headersTooLarge {
                     stream.headDispatched = true  // no handler will see it: its body is dropped as it comes
                     connection.events.append(.headersTooLarge(stream))
