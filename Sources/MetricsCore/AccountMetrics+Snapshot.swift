@@ -231,8 +231,8 @@ extension AccountMetrics {
         }
         conversations = c
         // Series.
-        agentSeries = try Self.readSeriesTable(&r)
-        groupSeries = try Self.readSeriesTable(&r)
+        agentSeries = try Self.readSeriesTable(&r, keepsTotals: false)
+        groupSeries = try Self.readSeriesTable(&r, keepsTotals: true)
         let nByAgent = try r.count(minSize: 8, "agentSeriesRefs")
         var seriesIdsByAgent: [[Int32]] = []
         seriesIdsByAgent.reserveCapacity(nByAgent)
@@ -289,8 +289,8 @@ extension AccountMetrics {
         return Int(v)
     }
 
-    private static func readSeriesTable(_ r: inout SnapshotReader) throws(SnapshotError) -> SeriesTable {
-        var table = SeriesTable()
+    private static func readSeriesTable(_ r: inout SnapshotReader, keepsTotals: Bool) throws(SnapshotError) -> SeriesTable {
+        var table = SeriesTable(keepsTotals: keepsTotals)
         let n = try r.count(minSize: 13 + 8 + 8, "series")
         // Entries are decoded into one scratch buffer (reused, so it stays in cache) and
         // copied by `restoreSeries` into the series' own buffer of their exact count.

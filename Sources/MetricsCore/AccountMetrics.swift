@@ -38,7 +38,7 @@ public struct AccountMetrics: Sendable {
     /// Per (agent, group, userType, skill): for queries filtering agents or skills.
     var agentSeries = SeriesTable()
     /// Per (group, userType): for queries with neither agent nor skill dimension.
-    var groupSeries = SeriesTable()
+    var groupSeries = SeriesTable(keepsTotals: true)
     /// Agent-level series ids by agent / by skill (samples without agent under no agent).
     var agentSeriesRefs: [[AgentSeriesRef]] = []
     var agentSeriesBySkill: [[Int32]] = []
