@@ -172,6 +172,7 @@ public struct AccountMetrics: Sendable {
             series[2 * j + 1] = g
             agentSeries.prefetchSeries(s)
             groupSeries.prefetchSeries(g)
+            groupSeries.prefetchTotal(g)
         }
         // Their last entries (where the sample is added or appended).
         for j in 0..<n {

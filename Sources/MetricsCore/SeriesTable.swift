@@ -291,6 +291,18 @@ struct SeriesTable: Sendable {
     @inline(__always)
     func prefetchSeries(_ id: Int32) { storage.series.prefetch(Int(id)) }
 
+    /// Prefetches series `id`'s total for writing (nothing when the table keeps none).
+    @inline(__always)
+    func prefetchTotal(_ id: Int32) {
+        storage.totals.withUnsafeBufferPointer { b in
+            if id >= 0 && Int(id) < b.count, let p = b.baseAddress {
+                let t = UnsafeRawPointer(p + Int(id))
+                cprefetch_write(t)
+                cprefetch_write(t + (MemoryLayout<SeriesTotal>.stride - 1))
+            }
+        }
+    }
+
     /// Prefetches for writing the last entry of series `id` and where the next one would be
     /// appended (an entry may span two cache lines).
     @inline(__always)
