@@ -129,10 +129,19 @@ struct Series {
     /// `sum(lo:hi:)` answered from the series' running total when the window covers every
     /// retained minute (the "last 24 h" of a dashboard): no entry is read. `total` must be
     /// this series' entry of its table's `totals`.
+    /// Also when only the first retained minute lies before the window: prune runs once a
+    /// minute, so the window of a query made between two prunes may start a minute after the
+    /// first retained one.
     @inline(__always)
     func sum(lo: Int32, hi: Int32, total: SeriesTotal) -> SampleAggregate? {
         guard head < count, lo <= hi else { return nil }
-        if total.first >= lo && total.last <= hi { return total.sum }
+        if total.last <= hi {
+            if total.first >= lo { return total.sum }
+            if total.second >= lo {
+                // second == .max: the one retained minute is before the window.
+                return total.second == .max ? nil : total.sum &- total.firstSum
+            }
+        }
         return sum(lo: lo, hi: hi)
     }
 
@@ -165,23 +174,30 @@ struct Series {
 
 /// The retained minutes of one series summed, kept next to the series (in a dense array of
 /// the table, not in its entry buffer) by tables that keep totals: a query whose window
-/// covers every retained minute reads these 80 bytes instead of three entries scattered over
-/// the heap. While the series has retained entries, `first`/`last` are the minutes of
-/// `entries[head]` and `entries[count - 1]` and `sum` is `entries[count - 1].cumulative &-
-/// entries[head - 1].cumulative` (kept with the same wrapping arithmetic, so equal to it).
+/// covers every retained minute reads these bytes instead of three entries scattered over
+/// the heap. While the series has retained entries, `first`/`second`/`last` are the minutes
+/// of `entries[head]`, `entries[head + 1]` (`.max` when there is none) and
+/// `entries[count - 1]`; `sum` is `entries[count - 1].cumulative &- entries[head - 1].cumulative`
+/// and `firstSum` the first retained minute's own samples, `entries[head].cumulative &-
+/// entries[head - 1].cumulative` (kept with the same wrapping arithmetic, so equal to them).
 struct SeriesTotal: Sendable, Equatable {
     var first: Int32 = .max
+    var second: Int32 = .max
     var last: Int32 = .min
     var sum: SampleAggregate = .zero
+    var firstSum: SampleAggregate = .zero
 
     init() {}
 
     /// Worked out from the entries (after loading or pruning).
     init(_ s: Series) {
-        guard s.head < s.count, let p = s.entries else { return }
-        first = p[Int(s.head)].minute
-        last = p[Int(s.count) - 1].minute
-        sum = p[Int(s.count) - 1].cumulative &- p[Int(s.head) - 1].cumulative
+        let h = Int(s.head), n = Int(s.count)
+        guard h < n, let p = s.entries else { return }
+        first = p[h].minute
+        second = h + 1 < n ? p[h + 1].minute : .max
+        last = p[n - 1].minute
+        sum = p[n - 1].cumulative &- p[h - 1].cumulative
+        firstSum = p[h].cumulative &- p[h - 1].cumulative
     }
 
     /// Follows `Series.add(delta, minute:)`: a sample adds `delta` to the cumulative value of
@@ -191,12 +207,22 @@ struct SeriesTotal: Sendable, Equatable {
     mutating func add(_ delta: SampleAggregate, minute: Int32, wasEmpty: Bool) {
         if wasEmpty {
             first = minute
+            second = .max
             last = minute
             sum = delta
-        } else {
-            if minute < first { first = minute }
-            if minute > last { last = minute }
-            sum.add(delta)
+            firstSum = delta
+            return
+        }
+        sum.add(delta)
+        if minute > last { last = minute }
+        if minute == first {
+            firstSum.add(delta)
+        } else if minute < first {
+            second = first
+            first = minute
+            firstSum = delta
+        } else if minute < second {
+            second = minute
         }
     }
 }
@@ -296,9 +322,10 @@ struct SeriesTable: Sendable {
     func prefetchTotal(_ id: Int32) {
         storage.totals.withUnsafeBufferPointer { b in
             if id >= 0 && Int(id) < b.count, let p = b.baseAddress {
+                // What a sample writes: the minutes and `sum` (`firstSum` only now and then).
                 let t = UnsafeRawPointer(p + Int(id))
                 cprefetch_write(t)
-                cprefetch_write(t + (MemoryLayout<SeriesTotal>.stride - 1))
+                cprefetch_write(t + (MemoryLayout<SeriesTotal>.offset(of: \SeriesTotal.firstSum)! - 1))
             }
         }
     }
