@@ -1,7 +1,8 @@
 /// The whole state of an `AccountMetrics` to bytes and back (docs/durability.md, "Snapshots").
 /// Every stored property is written except the ones rebuilt on restore: the open-addressing
-/// id tables (conversations, interners; their layout depends on the hash seed) and
-/// the key parts in `agentSeriesRefs` (copied from the series keys). The one place that knows
+/// id tables (conversations, interners; their layout depends on the hash seed),
+/// the key parts in `agentSeriesRefs` (copied from the series keys) and the group-level
+/// table's `SeriesTotal`s (recomputed from the entries by `restoreSeries`). The one place that knows
 /// the layout of the core's state: a change to `AccountMetrics`, `Directory`, `ConversationTable` or `SeriesTable`
 /// must be mirrored here (and `SnapshotRoundTripTests` compares every stored field by
 /// reflection, so a forgotten one fails there).
