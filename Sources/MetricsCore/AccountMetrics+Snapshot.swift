@@ -1,7 +1,8 @@
 /// The whole state of an `AccountMetrics` to bytes and back (docs/durability.md, "Snapshots").
 /// Every stored property is written except the ones rebuilt on restore: the open-addressing
-/// id tables (conversations, interners; their layout depends on the hash seed) and
-/// the key parts in `agentSeriesRefs` (copied from the series keys). The one place that knows
+/// id tables (conversations, interners; their layout depends on the hash seed),
+/// the key parts in `agentSeriesRefs` (copied from the series keys) and the group-level
+/// table's `SeriesTotal`s (recomputed from the entries by `restoreSeries`). The one place that knows
 /// the layout of the core's state: a change to `AccountMetrics`, `Directory`, `ConversationTable` or `SeriesTable`
 /// must be mirrored here (and `SnapshotRoundTripTests` compares every stored field by
 /// reflection, so a forgotten one fails there).
@@ -231,8 +232,8 @@ extension AccountMetrics {
         }
         conversations = c
         // Series.
-        agentSeries = try Self.readSeriesTable(&r)
-        groupSeries = try Self.readSeriesTable(&r)
+        agentSeries = try Self.readSeriesTable(&r, keepsTotals: false)
+        groupSeries = try Self.readSeriesTable(&r, keepsTotals: true)
         let nByAgent = try r.count(minSize: 8, "agentSeriesRefs")
         var seriesIdsByAgent: [[Int32]] = []
         seriesIdsByAgent.reserveCapacity(nByAgent)
@@ -289,8 +290,8 @@ extension AccountMetrics {
         return Int(v)
     }
 
-    private static func readSeriesTable(_ r: inout SnapshotReader) throws(SnapshotError) -> SeriesTable {
-        var table = SeriesTable()
+    private static func readSeriesTable(_ r: inout SnapshotReader, keepsTotals: Bool) throws(SnapshotError) -> SeriesTable {
+        var table = SeriesTable(keepsTotals: keepsTotals)
         let n = try r.count(minSize: 13 + 8 + 8, "series")
         // Entries are decoded into one scratch buffer (reused, so it stays in cache) and
         // copied by `restoreSeries` into the series' own buffer of their exact count.

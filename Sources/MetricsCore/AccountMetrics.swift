@@ -38,7 +38,7 @@ public struct AccountMetrics: Sendable {
     /// Per (agent, group, userType, skill): for queries filtering agents or skills.
     var agentSeries = SeriesTable()
     /// Per (group, userType): for queries with neither agent nor skill dimension.
-    var groupSeries = SeriesTable()
+    var groupSeries = SeriesTable(keepsTotals: true)
     /// Agent-level series ids by agent / by skill (samples without agent under no agent).
     var agentSeriesRefs: [[AgentSeriesRef]] = []
     var agentSeriesBySkill: [[Int32]] = []
@@ -172,6 +172,7 @@ public struct AccountMetrics: Sendable {
             series[2 * j + 1] = g
             agentSeries.prefetchSeries(s)
             groupSeries.prefetchSeries(g)
+            groupSeries.prefetchTotal(g)
         }
         // Their last entries (where the sample is added or appended).
         for j in 0..<n {

@@ -99,6 +99,8 @@ extension AccountMetrics {
         case .skillId?:
             entityCount = dir.skillNames.count
             if q.filters.skillIds.isEmpty {
+                keys.reserveCapacity(entityCount)
+                keyEntity.reserveCapacity(entityCount)
                 for s in 0..<entityCount where dir.skillNames[s] != nil || !dir.skillAgents[s].isEmpty
                     || Int64(dir.skillLastSampleMinute[s]) >= cutoff || dir.skillOpenAssigned[s] > 0
                 {
@@ -114,6 +116,8 @@ extension AccountMetrics {
         case .agentGroupId?:
             entityCount = dir.groupNames.count
             if q.filters.agentGroupIds.isEmpty {
+                keys.reserveCapacity(entityCount)
+                keyEntity.reserveCapacity(entityCount)
                 for g in 0..<entityCount where dir.groupNames[g] != nil || !dir.groupMembers[g].isEmpty
                     || Int64(dir.groupLastSampleMinute[g]) >= cutoff
                 {
@@ -161,51 +165,56 @@ extension AccountMetrics {
             }
         }
 
-        // Each row carries its key's numeric value (`KeyOrder.numericValue`), worked out once.
-        var rows: [(key: String, numeric: UInt64?, entity: Int32, sort: Double?)] = []
-        rows.reserveCapacity(keys.count)
-        for (i, k) in keys.enumerated() {
-            let e = keyEntity[i]
-            var sortValue: Double?
-            if case let .metric(m) = q.sort.key {
-                sortValue = (e >= 0 ? direct[Int(e)] : GroupAccumulator()).value(of: m)?.sortValue
-            }
-            rows.append((k, KeyOrder.numericValue(k), e, sortValue))
+        // The rows are sorted as indexes into arrays of what the comparisons read (each key's
+        // numeric value worked out once, `KeyOrder.numericValue`): moving 4-byte indexes, not
+        // rows holding a String. Keys are distinct, so the order is total and the same as
+        // sorting the rows themselves.
+        let numerics = keys.map(KeyOrder.numericValue)
+        var sortValues: [Double?] = []
+        if case let .metric(m) = q.sort.key {
+            sortValues = keyEntity.map { e in (e >= 0 ? direct[Int(e)] : GroupAccumulator()).value(of: m)?.sortValue }
         }
+        var order = [Int32](0..<Int32(keys.count))
         let descending = q.sort.descending
-        switch q.sort.key {
-        case .key:
-            rows.sort {
-                descending
-                    ? KeyOrder.precedes($1.key, $1.numeric, $0.key, $0.numeric)
-                    : KeyOrder.precedes($0.key, $0.numeric, $1.key, $1.numeric)
+        keys.withUnsafeBufferPointer { keys in
+        numerics.withUnsafeBufferPointer { numerics in
+        sortValues.withUnsafeBufferPointer { sortValues in
+            func keyPrecedes(_ a: Int, _ b: Int) -> Bool {
+                KeyOrder.precedes(keys[a], numerics[a], keys[b], numerics[b])
             }
-        case .metric:
-            rows.sort { a, b in
-                switch (a.sort, b.sort) {
-                case let (x?, y?):
-                    if x != y { return descending ? x > y : x < y }
-                    return KeyOrder.precedes(a.key, a.numeric, b.key, b.numeric)
-                case (.some, nil): return true
-                case (nil, .some): return false
-                case (nil, nil): return KeyOrder.precedes(a.key, a.numeric, b.key, b.numeric)
+            switch q.sort.key {
+            case .key:
+                order.sort { a, b in descending ? keyPrecedes(Int(b), Int(a)) : keyPrecedes(Int(a), Int(b)) }
+            case .metric:
+                order.sort { a, b in
+                    switch (sortValues[Int(a)], sortValues[Int(b)]) {
+                    case let (x?, y?):
+                        if x != y { return descending ? x > y : x < y }
+                        return keyPrecedes(Int(a), Int(b))
+                    case (.some, nil): return true
+                    case (nil, .some): return false
+                    case (nil, nil): return keyPrecedes(Int(a), Int(b))
+                    }
                 }
             }
         }
+        }
+        }
 
         var page: [MetricsResult.Group] = []
-        let start = min(max(q.offset, 0), rows.count)
-        let end = min(start + min(max(q.limit, 0), rows.count - start), rows.count)
-        for row in rows[start..<end] {
-            let acc = row.entity >= 0 ? direct[Int(row.entity)] : GroupAccumulator()
+        let start = min(max(q.offset, 0), order.count)
+        let end = min(start + min(max(q.limit, 0), order.count - start), order.count)
+        for row in order[start..<end] {
+            let entity = keyEntity[Int(row)]
+            let acc = entity >= 0 ? direct[Int(entity)] : GroupAccumulator()
             let name: String?
             switch groupBy {
-            case .skillId: name = row.entity >= 0 ? dir.skillNames[Int(row.entity)] : nil
-            case .agentGroupId: name = row.entity >= 0 ? dir.groupNames[Int(row.entity)] : nil
+            case .skillId: name = entity >= 0 ? dir.skillNames[Int(entity)] : nil
+            case .agentGroupId: name = entity >= 0 ? dir.groupNames[Int(entity)] : nil
             }
-            page.append(.init(key: row.key, keyDescription: name ?? "NA", metrics: acc.values(q.metrics)))
+            page.append(.init(key: keys[Int(row)], keyDescription: name ?? "NA", metrics: acc.values(q.metrics)))
         }
-        return MetricsResult(count: rows.count, groups: page, all: allValues)
+        return MetricsResult(count: order.count, groups: page, all: allValues)
     }
 
     func resolve(_ f: MetricsQuery.Filters) -> ResolvedFilters {
@@ -240,6 +249,9 @@ extension AccountMetrics {
         let useAgentTable = filters.agents != nil || filters.skills != nil || groupBy == .skillId
         let table = useAgentTable ? agentSeries : groupSeries
         table.series.withUnsafeBufferPointer { seriesBuffer in
+        table.totals.withUnsafeBufferPointer { totals in
+        // Tables that keep totals answer whole-range windows from them (`Series.sum(lo:hi:total:)`).
+        let hasTotals = totals.count == seriesBuffer.count
 
         func visit(_ id: Int32) {
             let k = seriesBuffer[Int(id)].key
@@ -248,7 +260,9 @@ extension AccountMetrics {
             if let groups = filters.groups, !groups[Int(k.group)] { return }
             if let types = filters.userTypes, !types.contains(k.userType == 0 ? .human : .bot) { return }
             if let skills = filters.skills, !skills[Int(k.skill)] { return }
-            guard let sum = seriesBuffer[Int(id)].sum(lo: lo, hi: hi) else { return }
+            let series = seriesBuffer[Int(id)]
+            let window = hasTotals ? series.sum(lo: lo, hi: hi, total: totals[Int(id)]) : series.sum(lo: lo, hi: hi)
+            guard let sum = window else { return }
             all.samples.add(sum)
             switch groupBy {
             case .skillId?: direct[Int(k.skill)].samples.add(sum)
@@ -266,7 +280,8 @@ extension AccountMetrics {
                 for id in agentSeriesBySkill[s] { visit(id) }
             }
         } else {
-            for id in 0..<Int32(table.series.count) { visit(id) }
+            for id in 0..<Int32(seriesBuffer.count) { visit(id) }
+        }
         }
         }
     }
@@ -282,6 +297,7 @@ extension AccountMetrics {
         let needSkillOfConversations = filters.skills != nil || groupBy == .skillId
         let needAgentSkills = filters.skills != nil || groupBy == .skillId
 
+        direct.withUnsafeMutableBufferPointer { direct in
         dir.agentHot.withUnsafeBufferPointer { hot in
             /// `hasSkill`: the caller knows the agent has a requested skill.
             func visit(_ a: Int32, hasSkill: Bool = false) {
@@ -308,7 +324,8 @@ extension AccountMetrics {
                         }
                     }
                 }
-                guard agentMetrics else { return }
+                // An offline agent adds nothing to the agent metrics (zero counts, no load).
+                guard agentMetrics, agent.state != .offline else { return }
                 if !hasSkill, let skills = filters.skills,
                     !dir.agentRecords[Int(a)].skills.contains(where: { skills[Int($0)] })
                 {
@@ -324,18 +341,16 @@ extension AccountMetrics {
                 if agent.state == .online {
                     acc.availableSlots = Int64(max(0, agent.maxSlots - agent.assignedCount))
                 }
-                if agent.state != .offline {
-                    let weight = agent.weightSum
-                    let slots = Int64(agent.maxSlots)
-                    acc.loadWeight.0 = weight
-                    acc.loadSlots.0 = slots
-                    if agent.userType == .human {
-                        acc.loadWeight.1 = weight
-                        acc.loadSlots.1 = slots
-                        if agent.state == .online {
-                            acc.loadWeight.2 = weight
-                            acc.loadSlots.2 = slots
-                        }
+                let weight = agent.weightSum
+                let slots = Int64(agent.maxSlots)
+                acc.loadWeight.0 = weight
+                acc.loadSlots.0 = slots
+                if agent.userType == .human {
+                    acc.loadWeight.1 = weight
+                    acc.loadSlots.1 = slots
+                    if agent.state == .online {
+                        acc.loadWeight.2 = weight
+                        acc.loadSlots.2 = slots
                     }
                 }
                 all.addCurrent(acc)
@@ -370,6 +385,7 @@ extension AccountMetrics {
             } else {
                 for a in 0..<Int32(hot.count) { visit(a) }
             }
+        }
         }
     }
 

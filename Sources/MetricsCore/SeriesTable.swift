@@ -126,6 +126,25 @@ struct Series {
         return lo
     }
 
+    /// `sum(lo:hi:)` answered from the series' running total when the window covers every
+    /// retained minute (the "last 24 h" of a dashboard): no entry is read. `total` must be
+    /// this series' entry of its table's `totals`.
+    /// Also when only the first retained minute lies before the window: prune runs once a
+    /// minute, so the window of a query made between two prunes may start a minute after the
+    /// first retained one.
+    @inline(__always)
+    func sum(lo: Int32, hi: Int32, total: SeriesTotal) -> SampleAggregate? {
+        guard head < count, lo <= hi else { return nil }
+        if total.last <= hi {
+            if total.first >= lo { return total.sum }
+            if total.second >= lo {
+                // second == .max: the one retained minute is before the window.
+                return total.second == .max ? nil : total.sum &- total.firstSum
+            }
+        }
+        return sum(lo: lo, hi: hi)
+    }
+
     /// Sum of the minutes in `lo...hi`; nil when no retained minute lies in it.
     func sum(lo: Int32, hi: Int32) -> SampleAggregate? {
         let n = Int(count)
@@ -153,20 +172,79 @@ struct Series {
     }
 }
 
+/// The retained minutes of one series summed, kept next to the series (in a dense array of
+/// the table, not in its entry buffer) by tables that keep totals: a query whose window
+/// covers every retained minute reads these bytes instead of three entries scattered over
+/// the heap. While the series has retained entries, `first`/`second`/`last` are the minutes
+/// of `entries[head]`, `entries[head + 1]` (`.max` when there is none) and
+/// `entries[count - 1]`; `sum` is `entries[count - 1].cumulative &- entries[head - 1].cumulative`
+/// and `firstSum` the first retained minute's own samples, `entries[head].cumulative &-
+/// entries[head - 1].cumulative` (kept with the same wrapping arithmetic, so equal to them).
+struct SeriesTotal: Sendable, Equatable {
+    var first: Int32 = .max
+    var second: Int32 = .max
+    var last: Int32 = .min
+    var sum: SampleAggregate = .zero
+    var firstSum: SampleAggregate = .zero
+
+    init() {}
+
+    /// Worked out from the entries (after loading or pruning).
+    init(_ s: Series) {
+        let h = Int(s.head), n = Int(s.count)
+        guard h < n, let p = s.entries else { return }
+        first = p[h].minute
+        second = h + 1 < n ? p[h + 1].minute : .max
+        last = p[n - 1].minute
+        sum = p[n - 1].cumulative &- p[h - 1].cumulative
+        firstSum = p[h].cumulative &- p[h - 1].cumulative
+    }
+
+    /// Follows `Series.add(delta, minute:)`: a sample adds `delta` to the cumulative value of
+    /// every entry from its minute's on — so to the last one and never to the base — and its
+    /// minute becomes an entry's if it was not one. `wasEmpty`: no retained entry before.
+    @inline(__always)
+    mutating func add(_ delta: SampleAggregate, minute: Int32, wasEmpty: Bool) {
+        if wasEmpty {
+            first = minute
+            second = .max
+            last = minute
+            sum = delta
+            firstSum = delta
+            return
+        }
+        sum.add(delta)
+        if minute > last { last = minute }
+        if minute == first {
+            firstSum.add(delta)
+        } else if minute < first {
+            second = first
+            first = minute
+            firstSum = delta
+        } else if minute < second {
+            second = minute
+        }
+    }
+}
+
 /// Owner of a table's series and their entry buffers: frees them, and is copied whole when
 /// a table shared by two values is mutated (copy on write, checked by `SeriesTable`).
 /// Unchecked Sendable: a storage reachable from two values is never mutated.
 final class SeriesStorage: @unchecked Sendable {
     @exclusivity(unchecked) var series: [Series] = []
+    /// One per series when `keepsTotals`, else empty.
+    @exclusivity(unchecked) var totals: [SeriesTotal] = []
+    let keepsTotals: Bool
 
-    init() {}
+    init(keepsTotals: Bool) { self.keepsTotals = keepsTotals }
 
     deinit {
         for s in series { s.entries?.deallocate() }  // SeriesEntry is trivial: no deinitialize
     }
 
     func copy() -> SeriesStorage {
-        let c = SeriesStorage()
+        let c = SeriesStorage(keepsTotals: keepsTotals)
+        c.totals = totals
         c.series = series.map { s in
             var t = s
             if let p = s.entries {
@@ -183,10 +261,17 @@ final class SeriesStorage: @unchecked Sendable {
 /// All series of one granularity. Lookup of a key's series is the owner's (dense indexes
 /// by agent, skill or group), so the hot path hashes nothing.
 struct SeriesTable: Sendable {
-    private var storage = SeriesStorage()
+    private var storage: SeriesStorage
+
+    /// `keepsTotals`: keep each series' `SeriesTotal` (the group-level table, which the
+    /// heaviest queries read whole).
+    init(keepsTotals: Bool = false) { storage = SeriesStorage(keepsTotals: keepsTotals) }
 
     /// The series, for reading: valid while this table value is alive and not mutated.
     var series: [Series] { storage.series }
+    /// Each series' total when the table keeps them (`series.count` of them), else empty.
+    var totals: [SeriesTotal] { storage.totals }
+    var keepsTotals: Bool { storage.keepsTotals }
 
     private mutating func makeUnique() {
         if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
@@ -195,6 +280,7 @@ struct SeriesTable: Sendable {
     mutating func newSeries(_ key: SeriesKey) -> Int32 {
         makeUnique()
         storage.series.append(Series(key: key))
+        if storage.keepsTotals { storage.totals.append(SeriesTotal()) }
         return Int32(storage.series.count - 1)
     }
 
@@ -212,17 +298,37 @@ struct SeriesTable: Sendable {
             s.head = max(1, head)
         }
         storage.series.append(s)
+        if storage.keepsTotals { storage.totals.append(SeriesTotal(s)) }
         return Int32(storage.series.count - 1)
     }
 
     mutating func add(_ delta: SampleAggregate, minute: Int32, to id: Int32) {
         makeUnique()
-        storage.series[Int(id)].add(delta, minute: minute)
+        if storage.keepsTotals {
+            let wasEmpty = storage.series[Int(id)].isEmpty
+            storage.series[Int(id)].add(delta, minute: minute)
+            storage.totals[Int(id)].add(delta, minute: minute, wasEmpty: wasEmpty)
+        } else {
+            storage.series[Int(id)].add(delta, minute: minute)
+        }
     }
 
     /// Prefetches series `id`'s header (nothing when out of range).
     @inline(__always)
     func prefetchSeries(_ id: Int32) { storage.series.prefetch(Int(id)) }
+
+    /// Prefetches series `id`'s total for writing (nothing when the table keeps none).
+    @inline(__always)
+    func prefetchTotal(_ id: Int32) {
+        storage.totals.withUnsafeBufferPointer { b in
+            if id >= 0 && Int(id) < b.count, let p = b.baseAddress {
+                // What a sample writes: the minutes and `sum` (`firstSum` only now and then).
+                let t = UnsafeRawPointer(p + Int(id))
+                cprefetch_write(t)
+                cprefetch_write(t + (MemoryLayout<SeriesTotal>.offset(of: \SeriesTotal.firstSum)! - 1))
+            }
+        }
+    }
 
     /// Prefetches for writing the last entry of series `id` and where the next one would be
     /// appended (an entry may span two cache lines).
@@ -243,6 +349,15 @@ struct SeriesTable: Sendable {
         storage.series.withUnsafeMutableBufferPointer { all in
             for i in all.indices { all[i].prune(before: cutoff) }
         }
+        if storage.keepsTotals { storage.totals = storage.series.map(SeriesTotal.init) }
+    }
+
+    /// Whether every kept total equals what the entries give (a test's check).
+    var totalsMatchEntries: Bool {
+        guard storage.keepsTotals else { return storage.totals.isEmpty }
+        guard storage.totals.count == storage.series.count else { return false }
+        for (s, t) in zip(storage.series, storage.totals) where !s.isEmpty && SeriesTotal(s) != t { return false }
+        return true
     }
 
     var entryCount: Int { storage.series.reduce(0) { $0 + $1.retainedCount } }

@@ -87,6 +87,7 @@ import Testing
                 queries += 1
                 if got != want { return }
             }
+            #expect(engine.groupSeries.totalsMatchEntries, "seed \(seed) after \(events) events: a series total differs from its entries")
         }
         while let e = sim.next() {
             // Apply `now` runs ahead of event time sometimes (late events), never backwards.

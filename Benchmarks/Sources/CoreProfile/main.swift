@@ -96,13 +96,13 @@ print("resident after build: \(residentMB()) MB; agents \(account.agentCount)")
 let heavy = MetricsQuery(
     accountId: "p", fromMs: last - 86_400_000, toMs: last, filters: .init(includeSubGroups: true),
     metrics: Metric.allCases, groupBy: .agentGroupId, sort: .init(key: .metric(.avgWaitTime), descending: true))
-@MainActor func measure(_ name: String, _ q: MetricsQuery) {
+@MainActor func measure(_ name: String, _ q: MetricsQuery, now: Int64 = last) {
     var wall: [Double] = []
     var cpu: [Double] = []
     for i in 0..<300 {
         let t0 = clock.now
         let c0 = cpuSeconds()
-        let r = account.query(q, now: last)
+        let r = account.query(q, now: now)
         cpu.append((cpuSeconds() - c0) * 1e6)
         wall.append(seconds(clock.now - t0) * 1e6)
         if i == 0 { print("\(name): count \(r.count), groups \(r.groups?.count ?? 0)") }
@@ -112,6 +112,12 @@ let heavy = MetricsQuery(
     print("\(name) µs: wall p50 \(Int(wall[150])) p99 \(Int(wall[296])); CPU p50 \(Int(cpu[150])) p99 \(Int(cpu[296]))")
 }
 measure("heaviest", heavy)
+// The same a minute later, before the next prune (the server prunes once a minute): the
+// window starts a minute after the oldest retained minute.
+var heavyLater = heavy
+heavyLater.fromMs += 60_000
+heavyLater.toMs += 60_000
+measure("heaviest +1 min", heavyLater, now: last + 60_000)
 // A root group of depth-6 forest with ~200 agents below it: found through the query API.
 let perRoot = account.query(MetricsQuery(
     accountId: "p", fromMs: last - 60_000, toMs: last, filters: .init(includeSubGroups: true),
