@@ -68,7 +68,7 @@ struct TestRoutes: HTTPHandler {
                     body: whole)
                 return
             }
-            _ = body.collect(upTo: 64 << 20).map { all in
+            _ = body.collect(upTo: 64 << 20).assumeIsolated().map { all in
                 responder.respond(
                     HTTPResponseHead(status: 200, headers: ["x-whole": "no", "x-trailer": body.trailers?["x-trailer"] ?? "-"]),
                     body: all)
