@@ -294,8 +294,17 @@ final class HTTP1Connection: ChannelDuplexHandler, RemovableChannelHandler {
             } else {
                 self.closeAfterResponse()
             }
-        } else if event is IdleStateHandler.IdleStateEvent, self.current == nil {
-            context.close(promise: nil)
+        } else if event is IdleStateHandler.IdleStateEvent {
+            if let current = self.current {
+                // A request whose body stopped arriving (we are not the ones holding reads): a
+                // vanished client or a slow sender; either way it may not hold the handler.
+                if !current.requestEnded && !self.readHeld {
+                    self.settings.logger?("HTTP/1.1 request body stalled for \(self.settings.idleTimeout); closing")
+                    context.close(promise: nil)
+                }
+            } else {
+                context.close(promise: nil)
+            }
         }
         context.fireUserInboundEventTriggered(event)
     }

@@ -68,6 +68,10 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
     var shutdownState = ShutdownState.running
     /// Set when a stream opens; cleared by each idle check.
     var streamOpenedSinceIdleCheck = false
+    /// Set by every read; cleared by each idle check.
+    private var receivedSinceIdleCheck = false
+    /// A liveness PING is out (`scheduleIdleCheck`) and nothing has been read since.
+    private var livenessPingSent = false
     private var idleCheck: Scheduled<Void>?
 
     private var upgrade: H2CUpgrade?
@@ -117,22 +121,47 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Closes (GOAWAY) a connection that had no open stream and opened none for a whole
-    /// `idleTimeout`, however many PINGs it sends.
+    /// `idleTimeout`, however many PINGs it sends. A connection with open streams from which
+    /// nothing was read for a whole period gets a PING; if nothing (not even the ACK) arrives
+    /// in the next period, the peer is gone (a half-open socket: crashed host, cut network)
+    /// or not reading, and the connection closes, cancelling its streams. A live client that
+    /// is only waiting (a slow answer, a health Watch) answers the PING and stays.
     private func scheduleIdleCheck() {
         guard let context = self.context else { return }
         self.idleCheck = context.eventLoop.assumeIsolated().scheduleTask(in: self.settings.idleTimeout) {
-            guard self.session != nil, !self.closing else { return }
+            guard let session = self.session, !self.closing else { return }
+            let received = self.receivedSinceIdleCheck
+            self.receivedSinceIdleCheck = false
             if self.streams.isEmpty && !self.streamOpenedSinceIdleCheck {
                 self.goAwayAndClose()
-            } else if self.hasStalledHeaderBlock() {
+                return
+            }
+            if self.hasStalledHeaderBlock() {
                 self.log("HTTP/2 header block incomplete for over \(self.settings.idleTimeout); closing")
                 self.goAwayAndClose()
-            } else {
-                self.streamOpenedSinceIdleCheck = false
-                self.scheduleIdleCheck()
+                return
             }
+            if received {
+                self.livenessPingSent = false
+            } else if self.livenessPingSent {
+                self.log("HTTP/2 peer silent for two idle periods (\(self.settings.idleTimeout) each) with \(self.streams.count) open stream(s), liveness PING unanswered; closing")
+                self.goAwayAndClose()
+                return
+            } else {
+                Self.livenessPingData.withUnsafeBufferPointer {
+                    _ = nghttp2_submit_ping(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), $0.baseAddress)
+                }
+                self.livenessPingSent = true
+                self.scheduleFlush()
+            }
+            self.streamOpenedSinceIdleCheck = false
+            self.scheduleIdleCheck()
         }
     }
+
+    /// The opaque data of liveness PINGs ("alive?\0\0"), told apart from the graceful
+    /// shutdown's PING (all zeros), whose ACK sends the final GOAWAY.
+    static let livenessPingData: [UInt8] = [0x61, 0x6C, 0x69, 0x76, 0x65, 0x3F, 0, 0]
 
     /// After `Upgrade: h2c` the HTTP/1.1 request is stream 1, already half-closed (remote).
     private func startUpgradedStream(_ upgrade: H2CUpgrade) {
@@ -190,6 +219,7 @@ final class HTTP2Connection: ChannelDuplexHandler, RemovableChannelHandler {
         guard let session = self.session, !self.closing else { return }
         let buffer = self.unwrapInboundIn(data)
         self.inReadBatch = true
+        self.receivedSinceIdleCheck = true
         let result = buffer.withUnsafeReadableBytes { bytes in
             self.input = buffer
             self.inputStart = UnsafeRawPointer(bytes.baseAddress)

@@ -13,6 +13,9 @@ public final class HTTP2Server: Sendable {
         public var host: String
         public var port: Int
         /// Connections with no traffic (and, for HTTP/2, no open streams) for this long close.
+        /// An HTTP/2 connection with open streams from which nothing arrives for this long is
+        /// sent a PING, and closes if nothing arrives in the next period either (a half-open
+        /// socket); HTTP/1.1 closes a connection whose request body stops arriving for this long.
         public var idleTimeout: TimeAmount = .seconds(60)
         /// HTTP/1.1: a request head must arrive complete within this long of the connection
         /// opening or the previous exchange ending, or the connection closes (stops slowloris

@@ -138,7 +138,10 @@ enum NGHTTP2Session {
             stream.requestEnded = true
             if stream.headDispatched { connection.events.append(.end(stream)) }
         case NGHTTP2_PING.rawValue:
-            if hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0 { connection.events.append(.pingAck) }
+            // The ACK of a liveness PING needs no action: reading it was the point.
+            if hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0 && !isLivenessPing(frame.pointee.ping) {
+                connection.events.append(.pingAck)
+            }
         default:
             break
         }
@@ -213,6 +216,10 @@ enum NGHTTP2Session {
             return Int(NGHTTP2_ERR_DEFERRED.rawValue)
         }
         return written
+    }
+
+    static func isLivenessPing(_ ping: nghttp2_ping) -> Bool {
+        withUnsafeBytes(of: ping.opaque_data) { $0.elementsEqual(HTTP2Connection.livenessPingData) }
     }
 
     /// Connection-specific fields are illegal in HTTP/2 (RFC 9113 §8.2.2); a handler shared with

@@ -406,6 +406,41 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    /// A peer that vanished without a FIN (crashed host, cut cable) while a request was open:
+    /// nothing arrives, so the server PINGs after one idle period and closes after the next.
+    @Test func silentPeerWithAnOpenStreamIsClosedAfterAnUnansweredPing() async throws {
+        let recorder = Recorder()
+        try await withServer({ $0.idleTimeout = .milliseconds(300) }, handler: TestRoutes(recorder: recorder)) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            let id = client.request(method: "POST", path: "/echo", body: [1, 2, 3], end: false)
+            client.pump(timeout: 0.2) { false }
+            // From here on the client reads but never writes: its PING ACK is never sent.
+            let start = Date()
+            while !client.peerClosed && Date().timeIntervalSince(start) < 3 { client.receiveOnce() }
+            #expect(client.peerClosed)
+            #expect(Date().timeIntervalSince(start) < 2)
+            #expect(client.frameLog.contains { $0.0 == UInt8(NGHTTP2_PING.rawValue) && $0.1 & UInt8(NGHTTP2_FLAG_ACK.rawValue) == 0 })
+            #expect(client.responses[id]?.status == nil)
+            #expect(recorder.waitFor { $0 == "echo failed: connectionClosed" })
+        }
+    }
+
+    /// The same open request from a live client that is only slow: it answers the PINGs, so
+    /// the connection stays through several idle periods and the request then completes.
+    @Test func livePeerWithAnOpenStreamAnswersPingsAndStays() async throws {
+        try await withServer({ $0.idleTimeout = .milliseconds(300) }, handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try NGHTTP2TestClient(port: port)
+            let id = client.request(method: "POST", path: "/echo", body: [1, 2, 3], end: false)
+            client.pump(timeout: 1.5) { client.peerClosed }
+            #expect(!client.peerClosed)
+            #expect(client.frameLog.contains { $0.0 == UInt8(NGHTTP2_PING.rawValue) && $0.1 & UInt8(NGHTTP2_FLAG_ACK.rawValue) == 0 })
+            client.sendMore(id, [4, 5], end: true)
+            #expect(client.pump { client.responses[id]?.closed == true })
+            #expect(client.responses[id]?.status == 200)
+            #expect(client.responses[id]?.body == [1, 2, 3, 4, 5])
+        }
+    }
+
     @Test func idleConnectionIsClosed() async throws {
         try await withServer({ $0.idleTimeout = .milliseconds(200) }, handler: TestRoutes(recorder: Recorder())) { _, port in
             let client = try NGHTTP2TestClient(port: port)
