@@ -97,7 +97,8 @@ public struct HTTPResponder: Sendable {
 
     /// Runs `onExpiry` on the event loop at `deadline` unless the stream ended first (the
     /// timer is then cancelled, so long deadlines hold nothing). A later call replaces the
-    /// earlier deadline. gRPC answers DEADLINE_EXCEEDED from here.
+    /// earlier deadline. (metricsd's gRPC front does not use this: its calls keep their own
+    /// timers, the grpc-timeout one counted from the call's start.)
     public func setDeadline(_ deadline: NIODeadline, onExpiry: @escaping @Sendable () -> Void) {
         let sink = self.sink
         if sink.eventLoop.inEventLoop {
