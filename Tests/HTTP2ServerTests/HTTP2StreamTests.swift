@@ -219,6 +219,32 @@ extension AllHTTP2ServerTests {
         }
     }
 
+    /// The default reset limit (burst 1000, then 100 per second): a client cancelling many
+    /// calls at once (900 here) keeps its connection; a rapid-reset flood (3000) loses it.
+    @Test func defaultResetLimitAllowsBurstsOfCancelsAndStopsAFlood() async throws {
+        try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
+            func openAndReset(_ client: NGHTTP2TestClient, _ count: Int) {
+                for _ in 0..<count {
+                    let id = client.request(path: "/hold")
+                    client.sendPending()
+                    client.reset(id)
+                    client.sendPending()
+                    if client.peerClosed { return }
+                }
+            }
+            let canceller = try NGHTTP2TestClient(port: port)
+            openAndReset(canceller, 900)
+            #expect(canceller.fetch(path: "/info")?.status == 200)
+            #expect(canceller.goaways.isEmpty)
+
+            let flooder = try NGHTTP2TestClient(port: port)
+            openAndReset(flooder, 3000)
+            flooder.pump(timeout: 3) { flooder.peerClosed }
+            #expect(flooder.goaways.contains { $0.errorCode != 0 })
+            #expect(flooder.peerClosed)
+        }
+    }
+
     @Test func handlerAbortResetsOnlyThatStream() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
             let client = try NGHTTP2TestClient(port: port)
