@@ -14,29 +14,12 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from conftest import BIN, TOKEN, Server, free_port, now_ms
+from conftest import BIN, TOKEN, Server, delta, free_port, now_ms, req, scrape
 from manager_workspace.v1 import metrics_pb2 as pb
 from manager_workspace.v1 import metrics_pb2_grpc as rpc
 
 AUTH = (("authorization", f"Bearer {TOKEN}"),)
 REST_HEADERS = {"authorization": f"Bearer {TOKEN}", "content-type": "application/json"}
-SERIES = re.compile(r'^([a-z_]+)(\{[^}]*\})? (\S+)$')
-
-
-def scrape(server) -> dict:
-    status, headers, raw = server.http("GET", "/metrics")
-    assert status == 200
-    assert headers.get("content-type", "").startswith("text/plain")
-    out = {}
-    for line in raw.decode().splitlines():
-        m = SERIES.match(line)
-        if m:
-            out[m.group(1) + (m.group(2) or "")] = float(m.group(3))
-    return out
-
-
-def req(front, method, code):
-    return f'metricsd_requests_total{{front="{front}",method="{method}",code="{code}"}}'
 
 
 def light_request():
@@ -56,10 +39,6 @@ def log_of(server) -> str:
     """The server's whole log, also after stop() closed the fixture's handle."""
     with open(os.path.join(server.dir, "server.log"), "rb") as f:
         return f.read().decode(errors="replace")
-
-
-def delta(before, after, key):
-    return after.get(key, 0) - before.get(key, 0)
 
 
 # MARK: /metrics
