@@ -81,6 +81,16 @@ import Testing
         return (client.responses[id]!, client.frameLog.filter { $0.2 == id }.map { (type: $0.0, flags: $0.1) })
     }
 
+    /// `client.pump`, giving the thread back to other tasks every 50 ms.
+    static func pumpSuspending(_ client: NGHTTP2TestClient, timeout: Double, until condition: () -> Bool) async -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if client.pump(timeout: 0.05, until: condition) { return true }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return condition()
+    }
+
     static func values(_ fields: [(String, String)], _ name: String) -> [String] {
         fields.filter { $0.0 == name }.map(\.1)
     }
@@ -328,7 +338,9 @@ import Testing
             #expect(client.pump(timeout: 3) { client.responses[id]?.body == serving }, "first message: \(String(describing: client.responses[id]?.body))")
             #expect(client.responses[id]?.closed != true)
             let shutdown = Task { await app.shutdown() }
-            #expect(client.pump(timeout: 5) { client.responses[id]?.closed == true })
+            // Pumps in short slices and sleeps between them: a blocking pump would hold this
+            // cooperative thread, and under a parallel run the shutdown task may need it.
+            #expect(await Self.pumpSuspending(client, timeout: 20) { client.responses[id]?.closed == true })
             await shutdown.value
             let response = client.responses[id]
             #expect(response?.body == serving + notServing)
