@@ -225,6 +225,26 @@ def test_grpc_health_check_says_not_serving_during_the_drain():
         assert s.stop() == 0
 
 
+def test_grpc_health_watch_sees_not_serving_at_sigterm_then_ends_unavailable():
+    s = Server(extra_args=["--drain-delay", "1s"])
+    try:
+        with grpc.insecure_channel(s.target) as ch:
+            stream = health_pb2_grpc.HealthStub(ch).Watch(health_pb2.HealthCheckRequest(), timeout=20)
+            assert next(stream).status == health_pb2.HealthCheckResponse.SERVING
+            s.proc.send_signal(signal.SIGTERM)
+            sent = time.time()
+            # Told while the listener still drains, not only when the connection goes away.
+            assert next(stream).status == health_pb2.HealthCheckResponse.NOT_SERVING
+            assert time.time() - sent < 1
+            with pytest.raises(grpc.RpcError) as e:
+                next(stream)
+            assert e.value.code() == grpc.StatusCode.UNAVAILABLE
+            assert "shutting down" in e.value.details()
+        assert s.proc.wait(timeout=10) == 0
+    finally:
+        assert s.stop() == 0
+
+
 def test_grace_period_bounds_the_shutdown_and_still_exits_0():
     s = Server(extra_args=["--test-hooks", "--shutdown-grace", "1s"])
     ch, calls = delayed_calls(s.target, 3, 30_000)
