@@ -24,7 +24,8 @@ import Testing
     /// Runs `body` against a started app (no auth, test hooks on, one event loop) that holds
     /// account "demo": 3 h of a small simulated account ending at `now`.
     func withApp<R>(
-        shutDown: Bool = true, _ body: (MetricsServerApp, Int) async throws -> R
+        shutDown: Bool = true, configure: (inout MetricsServerApp.Configuration) -> Void = { _ in },
+        _ body: (MetricsServerApp, Int) async throws -> R
     ) async throws -> R {
         var configuration = MetricsServerApp.Configuration()
         configuration.port = 0
@@ -32,6 +33,7 @@ import Testing
         configuration.testHooks = true
         configuration.eventLoopThreads = 1
         configuration.shutdownGrace = .seconds(2)
+        configure(&configuration)
         var logger = Logger(label: "grpc-wire-tests")
         logger.logLevel = .critical
         let app = MetricsServerApp(configuration: configuration, logger: logger, clock: { Self.now })
@@ -106,7 +108,7 @@ import Testing
     /// `grpc-message` (printable ASCII only on the wire) that decodes to `message`.
     static func expectTrailersOnly(
         _ result: (NGHTTP2TestClient.Response, [(type: UInt8, flags: UInt8)])?, status: Int,
-        message: String, sourceLocation: SourceLocation = #_sourceLocation
+        message: String?, sourceLocation: SourceLocation = #_sourceLocation
     ) {
         guard let (response, frames) = result else {
             Issue.record("no answer: the stream did not close", sourceLocation: sourceLocation)
@@ -129,7 +131,7 @@ import Testing
         if let encoded = wire.first {
             #expect(encoded.utf8.allSatisfy { (0x20...0x7E).contains($0) }, "not printable ASCII: \(encoded)",
                     sourceLocation: sourceLocation)
-            #expect(GRPCMessageEncoding.percentDecode(encoded) == message, "grpc-message \(encoded)", sourceLocation: sourceLocation)
+            #expect(message == nil || GRPCMessageEncoding.percentDecode(encoded) == message, "grpc-message \(encoded)", sourceLocation: sourceLocation)
         }
     }
 
@@ -238,6 +240,48 @@ import Testing
                                     status: 3, message: message)
             #expect(app.service.stats.count(.grpc, .getMetrics, .invalidArgument) == 2)
             #expect(app.service.stats.count(.grpc, .getMetrics, .ok) == 0)
+        }
+    }
+
+    /// The other errors found before any data (GRPC.md): auth, rate limit, a malformed
+    /// grpc-timeout, an announced message over 4 MiB. Also Trailers-Only.
+    @Test func authRateLimitTimeoutAndSizeErrorsAreTrailersOnly() async throws {
+        let tokens = TokensFile(entries: [.init(token: "t1", userId: "u1", accounts: ["demo"], maxConcurrent: 4, maxPerMinute: 1)])
+        try await withApp(configure: { $0.noAuth = false; $0.tokens = tokens }) { app, port in
+            let client = try NGHTTP2TestClient(port: port)
+            let body = Self.framed(Self.validRequest())
+            let auth = Self.grpcHeaders + [("authorization", "Bearer t1")]
+
+            let anonymous = Self.call(client, body: body)
+            Self.expectTrailersOnly(anonymous, status: 16, message: "missing authorization header (expected: Bearer TOKEN)")
+
+            let first = Self.call(client, headers: auth, body: body)
+            #expect(first.map { Self.values($0.0.trailers, "grpc-status") } == ["0"])
+            let limited = Self.call(client, headers: auth, body: body)
+            Self.expectTrailersOnly(limited, status: 8, message: nil)
+            let retry = limited.flatMap { Self.values($0.0.headers, "retry-after-ms").first.flatMap { Int($0) } }
+            #expect(retry.map { $0 > 0 && $0 <= 60_000 } == true, "retry-after-ms: \(String(describing: retry))")
+
+            let badTimeout = Self.call(client, headers: auth + [("grpc-timeout", "1x")], body: body)
+            Self.expectTrailersOnly(
+                badTimeout, status: 3,
+                message: "grpc-timeout \"1x\" is malformed (expected 1-8 digits and one of H M S m u n)")
+
+            // Only the 5-byte prefix announcing 5 MiB, the client's side left open: refused at
+            // once, then the stream is closed with RST_STREAM NO_ERROR.
+            let big = 5 << 20
+            let prefix: [UInt8] = [0, UInt8(big >> 24 & 0xFF), UInt8(big >> 16 & 0xFF), UInt8(big >> 8 & 0xFF), UInt8(big & 0xFF)]
+            let id = client.request(method: "POST", path: Self.getMetrics, headers: auth, body: prefix, end: false)
+            #expect(client.pump(timeout: 3) { client.responses[id]?.closed == true }, "no answer to an oversized prefix")
+            let frames = client.frameLog.filter { $0.2 == id }.map { (type: $0.0, flags: $0.1) }
+            Self.expectTrailersOnly(
+                client.responses[id].map { ($0, frames.filter { $0.type != Self.RST_STREAM }) }, status: 8,
+                message: "request message of \(big) bytes exceeds the limit of \(GRPCFront.maxMessageBytes) bytes")
+
+            #expect(app.service.stats.count(.grpc, .getMetrics, .unauthenticated) == 1)
+            #expect(app.service.stats.count(.grpc, .getMetrics, .resourceExhausted) == 2)
+            #expect(app.service.stats.count(.grpc, .getMetrics, .invalidArgument) == 1)
+            #expect(app.service.stats.count(.grpc, .getMetrics, .ok) == 1)
         }
     }
 
