@@ -84,10 +84,18 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // The libnghttp2 test client, one copy for the transport's tests and the gRPC front's
+        // frame-level tests (a plain target: test targets cannot depend on each other).
+        .target(
+            name: "HTTP2TestSupport",
+            dependencies: ["CNghttp2"],
+            path: "Tests/HTTP2TestSupport"
+        ),
         .testTarget(
             name: "HTTP2ServerTests",
             dependencies: [
                 "HTTP2Server",
+                "HTTP2TestSupport",
                 "CNghttp2",
                 "MetricsCore",  // SplitMix64 for the parser's property test
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -120,6 +128,7 @@ let package = Package(
             name: "MetricsServerTests",
             dependencies: [
                 "MetricsServer",
+                "HTTP2TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]

@@ -1,5 +1,6 @@
 import Foundation
 import HTTP2Server
+import HTTP2TestSupport
 import Testing
 
 /// HTTP/1.1 on the same port, through the same handler API.

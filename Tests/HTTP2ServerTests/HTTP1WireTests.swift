@@ -1,5 +1,6 @@
 import Foundation
 import HTTP2Server
+import HTTP2TestSupport
 import Testing
 
 /// The hand-written HTTP/1.1 codec over a real socket: framing, persistence, errors.

@@ -1,6 +1,7 @@
 import CNghttp2
 import Foundation
 import HTTP2Server
+import HTTP2TestSupport
 import Testing
 
 /// The server against libnghttp2's own client session over a real socket.

@@ -3,6 +3,7 @@ proto/ with grpcio-tools at test time (nothing generated is committed)."""
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -123,3 +124,27 @@ def server():
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+SERIES = re.compile(r'^([a-z_]+)(\{[^}]*\})? (\S+)$')
+
+
+def scrape(server) -> dict:
+    """The server's /metrics series, by name and labels."""
+    status, headers, raw = server.http("GET", "/metrics")
+    assert status == 200
+    assert headers.get("content-type", "").startswith("text/plain")
+    out = {}
+    for line in raw.decode().splitlines():
+        m = SERIES.match(line)
+        if m:
+            out[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+    return out
+
+
+def req(front, method, code):
+    return f'metricsd_requests_total{{front="{front}",method="{method}",code="{code}"}}'
+
+
+def delta(before, after, key):
+    return after.get(key, 0) - before.get(key, 0)

@@ -2,11 +2,12 @@
 import concurrent.futures
 import json
 import threading
+import time
 
 import grpc
 import pytest
 
-from conftest import OTHER_TOKEN, TOKEN, now_ms
+from conftest import OTHER_TOKEN, TOKEN, Server, delta, now_ms, req, scrape
 from manager_workspace.v1 import metrics_pb2 as pb
 from manager_workspace.v1 import metrics_pb2_grpc as rpc
 
@@ -93,6 +94,8 @@ def test_unknown_method_is_unimplemented(channel):
     with pytest.raises(grpc.RpcError) as e:
         call(b"", metadata=AUTH, timeout=10)
     assert e.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    # The server's own answer, not grpcio's mapping of a bare HTTP 404 (also UNIMPLEMENTED).
+    assert e.value.details() == "unknown method /manager_workspace.v1.MetricsService/NoSuchMethod"
 
 
 def test_missing_token_is_unauthenticated_and_other_account_is_denied(stub):
@@ -104,20 +107,59 @@ def test_missing_token_is_unauthenticated_and_other_account_is_denied(stub):
     assert e.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
-def test_deadline_exceeded_when_the_server_is_slower_than_the_deadline(stub):
+def test_deadline_exceeded_when_the_server_is_slower_than_the_deadline(server, stub):
+    before = scrape(server)
     md = AUTH + (("x-metricsd-test-delay-ms", "2000"),)
+    started = time.monotonic()
     with pytest.raises(grpc.RpcError) as e:
         stub.GetMetrics(light_request(), metadata=md, timeout=0.3)
     assert e.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    # Past the delay: the server counted the call DEADLINE_EXCEEDED and never ran it to OK.
+    time.sleep(max(0.0, 2.5 - (time.monotonic() - started)))
+    after = scrape(server)
+    assert delta(before, after, req("grpc", "GetMetrics", "DEADLINE_EXCEEDED")) == 1
+    assert delta(before, after, req("grpc", "GetMetrics", "OK")) == 0
+    assert delta(before, after, req("grpc", "GetMetrics", "CANCELLED")) == 0
 
 
-def test_client_cancel_mid_call_leaves_the_server_serving(stub):
+def test_client_cancel_mid_call_leaves_the_server_serving(server, stub):
+    before = scrape(server)
     md = AUTH + (("x-metricsd-test-delay-ms", "1000"),)
+    started = time.monotonic()
     future = stub.GetMetrics.future(light_request(), metadata=md, timeout=10)
     threading.Event().wait(0.2)
     assert future.cancel()
     assert future.cancelled()
+    # Past the delay: the server saw the cancel (CANCELLED) and dropped the work (no OK).
+    time.sleep(max(0.0, 1.5 - (time.monotonic() - started)))
+    after = scrape(server)
+    assert delta(before, after, req("grpc", "GetMetrics", "CANCELLED")) == 1
+    assert delta(before, after, req("grpc", "GetMetrics", "OK")) == 0
     assert stub.GetMetrics(light_request(), metadata=AUTH, timeout=10).HasField("all")
+
+
+def test_client_cancel_releases_the_concurrency_permit_at_once():
+    """maxConcurrent 1: a cancelled 5 s call must not hold the caller's only permit."""
+    single = Server(tokens={"tokens": [
+        {"token": TOKEN, "userId": "interop", "accounts": ["demo"], "maxConcurrent": 1, "maxPerMinute": 1000}]},
+        extra_args=["--test-hooks"])
+    try:
+        with grpc.insecure_channel(single.target) as ch:
+            stub = rpc.MetricsServiceStub(ch)
+            md = AUTH + (("x-metricsd-test-delay-ms", "5000"),)
+            held = stub.GetMetrics.future(light_request(), metadata=md, timeout=30)
+            threading.Event().wait(0.3)
+            # While it is held, the permit is taken: a second call is refused.
+            with pytest.raises(grpc.RpcError) as e:
+                stub.GetMetrics(light_request(), metadata=AUTH, timeout=10)
+            assert e.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert held.cancel()
+            threading.Event().wait(0.2)
+            started = time.monotonic()
+            assert stub.GetMetrics(light_request(), metadata=AUTH, timeout=10).HasField("all")
+            assert time.monotonic() - started < 2  # not after the held call's 5 s
+    finally:
+        assert single.stop() == 0
 
 
 def test_200_concurrent_calls_on_one_channel(stub):

@@ -14,29 +14,12 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from conftest import BIN, TOKEN, Server, free_port, now_ms
+from conftest import BIN, TOKEN, Server, delta, free_port, now_ms, req, scrape
 from manager_workspace.v1 import metrics_pb2 as pb
 from manager_workspace.v1 import metrics_pb2_grpc as rpc
 
 AUTH = (("authorization", f"Bearer {TOKEN}"),)
 REST_HEADERS = {"authorization": f"Bearer {TOKEN}", "content-type": "application/json"}
-SERIES = re.compile(r'^([a-z_]+)(\{[^}]*\})? (\S+)$')
-
-
-def scrape(server) -> dict:
-    status, headers, raw = server.http("GET", "/metrics")
-    assert status == 200
-    assert headers.get("content-type", "").startswith("text/plain")
-    out = {}
-    for line in raw.decode().splitlines():
-        m = SERIES.match(line)
-        if m:
-            out[m.group(1) + (m.group(2) or "")] = float(m.group(3))
-    return out
-
-
-def req(front, method, code):
-    return f'metricsd_requests_total{{front="{front}",method="{method}",code="{code}"}}'
 
 
 def light_request():
@@ -56,10 +39,6 @@ def log_of(server) -> str:
     """The server's whole log, also after stop() closed the fixture's handle."""
     with open(os.path.join(server.dir, "server.log"), "rb") as f:
         return f.read().decode(errors="replace")
-
-
-def delta(before, after, key):
-    return after.get(key, 0) - before.get(key, 0)
 
 
 # MARK: /metrics
@@ -241,6 +220,26 @@ def test_grpc_health_check_says_not_serving_during_the_drain():
         with grpc.insecure_channel(s.target) as ch:
             status = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=5).status
         assert status == health_pb2.HealthCheckResponse.NOT_SERVING
+        assert s.proc.wait(timeout=10) == 0
+    finally:
+        assert s.stop() == 0
+
+
+def test_grpc_health_watch_sees_not_serving_at_sigterm_then_ends_unavailable():
+    s = Server(extra_args=["--drain-delay", "1s"])
+    try:
+        with grpc.insecure_channel(s.target) as ch:
+            stream = health_pb2_grpc.HealthStub(ch).Watch(health_pb2.HealthCheckRequest(), timeout=20)
+            assert next(stream).status == health_pb2.HealthCheckResponse.SERVING
+            s.proc.send_signal(signal.SIGTERM)
+            sent = time.time()
+            # Told while the listener still drains, not only when the connection goes away.
+            assert next(stream).status == health_pb2.HealthCheckResponse.NOT_SERVING
+            assert time.time() - sent < 1
+            with pytest.raises(grpc.RpcError) as e:
+                next(stream)
+            assert e.value.code() == grpc.StatusCode.UNAVAILABLE
+            assert "shutting down" in e.value.details()
         assert s.proc.wait(timeout=10) == 0
     finally:
         assert s.stop() == 0

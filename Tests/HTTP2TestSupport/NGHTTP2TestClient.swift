@@ -5,46 +5,47 @@ import Foundation
 import Glibc
 #endif
 
-/// A real HTTP/2 client for tests: a libnghttp2 client session driven over a blocking TCP
+/// A real HTTP/2 client for tests (of the transport in HTTP2ServerTests, of the gRPC front's
+/// wire shapes in MetricsServerTests): a libnghttp2 client session driven over a blocking TCP
 /// socket. Everything runs on the calling thread; `pump(until:)` alternates sending what the
 /// session wants and feeding it what arrives, until a condition holds or a timeout passes.
-final class NGHTTP2TestClient {
-    struct Response {
-        var headers: [(String, String)] = []
-        var trailers: [(String, String)] = []
-        var body: [UInt8] = []
-        var dataFrames = 0
-        var headerFrames = 0
-        var endStreamOnFirstHeaders = false
-        var closed = false
-        var errorCode: UInt32 = 0
-        var status: Int? { self.headers.first { $0.0 == ":status" }.flatMap { Int($0.1) } }
-        var bodyString: String { String(decoding: self.body, as: UTF8.self) }
+public final class NGHTTP2TestClient {
+    public struct Response {
+        public var headers: [(String, String)] = []
+        public var trailers: [(String, String)] = []
+        public var body: [UInt8] = []
+        public var dataFrames = 0
+        public var headerFrames = 0
+        public var endStreamOnFirstHeaders = false
+        public var closed = false
+        public var errorCode: UInt32 = 0
+        public var status: Int? { self.headers.first { $0.0 == ":status" }.flatMap { Int($0.1) } }
+        public var bodyString: String { String(decoding: self.body, as: UTF8.self) }
     }
 
-    struct OutgoingBody {
-        var bytes: [UInt8]
-        var offset = 0
-        var maxChunk: Int
-        var end: Bool
-        var deferred = false
+    public struct OutgoingBody {
+        public var bytes: [UInt8]
+        public var offset = 0
+        public var maxChunk: Int
+        public var end: Bool
+        public var deferred = false
         /// Sent as a trailing HEADERS frame (with END_STREAM) after the last DATA frame.
-        var trailers: [(String, String)] = []
+        public var trailers: [(String, String)] = []
     }
 
-    let fd: Int32
-    var session: OpaquePointer?
-    var responses: [Int32: Response] = [:]
-    var bodies: [Int32: OutgoingBody] = [:]
-    var goaways: [(lastStreamID: Int32, errorCode: UInt32)] = []
-    var pingAcks = 0
+    public let fd: Int32
+    public var session: OpaquePointer?
+    public var responses: [Int32: Response] = [:]
+    public var bodies: [Int32: OutgoingBody] = [:]
+    public var goaways: [(lastStreamID: Int32, errorCode: UInt32)] = []
+    public var pingAcks = 0
     /// (type, flags, stream) of every frame received, for diagnosing failures.
-    var frameLog: [(UInt8, UInt8, Int32)] = []
-    var peerClosed = false
+    public var frameLog: [(UInt8, UInt8, Int32)] = []
+    public var peerClosed = false
     /// Bytes per `send()` call; 1 sends the connection byte by byte.
-    var writeChunkSize = 1 << 20
+    public var writeChunkSize = 1 << 20
 
-    init(port: Int) throws {
+    public init(port: Int) throws {
         self.fd = try Self.connect(port: port)
         var callbacks: OpaquePointer?
         nghttp2_session_callbacks_new(&callbacks)
@@ -108,7 +109,7 @@ final class NGHTTP2TestClient {
         close(self.fd)
     }
 
-    static func connect(port: Int) throws -> Int32 {
+    public static func connect(port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -136,7 +137,7 @@ final class NGHTTP2TestClient {
     /// Submits a request; `body` is sent in DATA frames of at most `maxChunk` bytes, and the
     /// stream stays open after it unless `end`.
     @discardableResult
-    func request(
+    public func request(
         method: String = "GET", path: String = "/", headers: [(String, String)] = [],
         body: [UInt8]? = nil, maxChunk: Int = 16384, end: Bool = true, trailers: [(String, String)] = []
     ) -> Int32 {
@@ -179,7 +180,7 @@ final class NGHTTP2TestClient {
     }
 
     /// Appends bytes to a stream opened with `end: false`, optionally ending it.
-    func sendMore(_ stream: Int32, _ bytes: [UInt8], end: Bool) {
+    public func sendMore(_ stream: Int32, _ bytes: [UInt8], end: Bool) {
         self.bodies[stream]!.bytes += bytes
         self.bodies[stream]!.end = end
         if self.bodies[stream]!.deferred {
@@ -188,15 +189,34 @@ final class NGHTTP2TestClient {
         }
     }
 
-    func reset(_ stream: Int32, code: UInt32 = NGHTTP2_CANCEL.rawValue) {
+    public func reset(_ stream: Int32, code: UInt32 = NGHTTP2_CANCEL.rawValue) {
         nghttp2_submit_rst_stream(self.session, 0, stream, code)
     }
 
-    func ping() {
+    public func ping() {
         nghttp2_submit_ping(self.session, 0, nil)
     }
 
-    static func withNVs<R>(_ pairs: [(String, String)], _ body: (UnsafeMutablePointer<nghttp2_nv>, Int) -> R) -> R {
+    /// What the server announced in its SETTINGS (nghttp2's defaults until that frame arrived),
+    /// and the window it opened for what we send on the connection.
+    public struct RemoteSettings: Equatable, Sendable {
+        public var maxConcurrentStreams: UInt32
+        public var initialWindowSize: UInt32
+        public var maxHeaderListSize: UInt32
+        public var maxFrameSize: UInt32
+        public var connectionWindow: Int32
+    }
+
+    public var remoteSettings: RemoteSettings {
+        RemoteSettings(
+            maxConcurrentStreams: nghttp2_session_get_remote_settings(self.session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS),
+            initialWindowSize: nghttp2_session_get_remote_settings(self.session, NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE),
+            maxHeaderListSize: nghttp2_session_get_remote_settings(self.session, NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE),
+            maxFrameSize: nghttp2_session_get_remote_settings(self.session, NGHTTP2_SETTINGS_MAX_FRAME_SIZE),
+            connectionWindow: nghttp2_session_get_remote_window_size(self.session))
+    }
+
+    public static func withNVs<R>(_ pairs: [(String, String)], _ body: (UnsafeMutablePointer<nghttp2_nv>, Int) -> R) -> R {
         var storage: [[UInt8]] = []
         for (name, value) in pairs {
             storage.append(Array(name.utf8))
@@ -219,7 +239,7 @@ final class NGHTTP2TestClient {
 
     /// Sends everything the session has queued: gathered first, then written in pieces of
     /// `writeChunkSize`, so a small request (HEADERS, DATA, trailers) goes out in one write.
-    func sendPending() {
+    public func sendPending() {
         var pending: [UInt8] = []
         while true {
             var data: UnsafePointer<UInt8>?
@@ -241,7 +261,7 @@ final class NGHTTP2TestClient {
 
     /// Reads once (waiting at most ~20 ms) and feeds the session; false when the peer closed.
     @discardableResult
-    func receiveOnce() -> Bool {
+    public func receiveOnce() -> Bool {
         var buffer = [UInt8](repeating: 0, count: 65536)
         let n = buffer.withUnsafeMutableBytes { recv(self.fd, $0.baseAddress, $0.count, 0) }
         if n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -257,7 +277,7 @@ final class NGHTTP2TestClient {
 
     /// Sends and receives until `condition` holds; returns whether it did before `timeout`.
     @discardableResult
-    func pump(timeout: Double = 5, until condition: () -> Bool) -> Bool {
+    public func pump(timeout: Double = 5, until condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             self.sendPending()
@@ -269,7 +289,7 @@ final class NGHTTP2TestClient {
     }
 
     /// Sends a request and waits for the stream to close; returns the response.
-    func fetch(
+    public func fetch(
         method: String = "GET", path: String = "/", headers: [(String, String)] = [], body: [UInt8]? = nil,
         maxChunk: Int = 16384, trailers: [(String, String)] = []
     ) -> Response? {
