@@ -140,7 +140,7 @@ struct SnapshotRecoveryTests {
         let newest = dir + "/" + snaps[1]
         var bytes = Array(FileManager.default.contents(atPath: newest)!)
         bytes[bytes.count / 2] ^= 0x40
-        FileManager.default.createFile(atPath: newest, contents: Data(bytes))
+        #expect(FileManager.default.createFile(atPath: newest, contents: Data(bytes)))
 
         var lines: [String] = []
         let restarted = service()
@@ -153,7 +153,7 @@ struct SnapshotRecoveryTests {
 
         // Both damaged: the log no longer starts at record 1, so start-up stops and says why.
         let oldest = dir + "/" + snaps[0]
-        FileManager.default.createFile(atPath: oldest, contents: Data(Array(FileManager.default.contents(atPath: oldest)!).dropLast(9)))
+        #expect(FileManager.default.createFile(atPath: oldest, contents: Data(Array(FileManager.default.contents(atPath: oldest)!).dropLast(9))))
         var lines2: [String] = []
         #expect {
             _ = try service().openLog(directory: dir, snapshots: options()) { lines2.append($0) }
