@@ -6,7 +6,7 @@ import NIOPosix
 /// nghttpd (see scripts/h2bench.sh). With `grpc`, the answer has a gRPC unary call's shape
 /// instead (content-type application/grpc, the 300 bytes framed as one message, trailers
 /// grpc-status 0) and the request body is taken: the transport's share of a GetMetrics call
-/// with no decoding, query or encoding (scripts/bench-floor).
+/// with no decoding, query or encoding (the "floor" column of scripts/bench-rounds).
 /// Usage: h2bench [port] [threads] [grpc]
 struct FixedResponse: HTTPHandler {
     let body: ByteBuffer
