@@ -174,7 +174,10 @@ extension Metrics: JSONWritable {
     static func read(_ r: inout JSONReader) throws(JSONError) -> Metrics {
         var m = Metrics()
         try r.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONError) in
-            guard let metric = Metric(responseName: key.string) else { return try r.skipValue() }
+            // Matched on the key's bytes in place: a String per key allocated for each of the
+            // many names longer than 15 bytes (an escaped key, never written by us, is decoded).
+            let found = key.decoded.map { Metric(responseName: $0) } ?? Metric(responseNameUTF8: key.raw)
+            guard let metric = found else { return try r.skipValue() }
             if r.readNull() {
                 m[metric] = nil
                 return

@@ -92,17 +92,8 @@ extension JSONReader {
         }
         let token = try scanNumber()
         let value: Double
-        if token.isInteger && token.end - token.start <= 15 {
-            // Fast path: up to 15 digits are exact in a Double.
-            var v: Int64 = 0
-            var i = token.start
-            let negative = bytes[i] == UInt8(ascii: "-")
-            if negative { i += 1 }
-            while i < token.end {
-                v = v * 10 + Int64(bytes[i] &- UInt8(ascii: "0"))
-                i += 1
-            }
-            value = negative ? (v == 0 ? -0.0 : -Double(v)) : Double(v)
+        if let exact = exactDecimal(token) {
+            value = exact
         } else {
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[token.start..<token.end]), as: UTF8.self)
             guard let v = Double(text) else { throw error("invalid number", at: start) }
@@ -111,6 +102,57 @@ extension JSONReader {
         guard value.isFinite else { throw error("number out of range", at: start) }
         skipWhitespace()
         return value
+    }
+
+    /// The value of a number token without exponent and with at most 15 digits (every metric
+    /// value a response carries: doubles are rounded to thousandths), or nil for the general
+    /// parser. The digits form an integer below 2^53 and 10^k (k <= 15) is a Double exactly, so
+    /// the one division rounds correctly: the same Double as `Double(text)`, without the copy
+    /// of the text into a String and the strtod call.
+    @inline(__always)
+    private func exactDecimal(_ token: NumberToken) -> Double? {
+        var i = token.start
+        let negative = bytes[i] == UInt8(ascii: "-")
+        if negative { i += 1 }
+        var mantissa: Int64 = 0
+        var digits = 0
+        var fractionDigits = 0
+        while i < token.end {
+            let c = bytes[i]
+            i += 1
+            if c == UInt8(ascii: ".") {
+                fractionDigits = token.end - i
+                continue
+            }
+            guard c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") else { return nil }  // exponent
+            mantissa = mantissa &* 10 &+ Int64(c &- UInt8(ascii: "0"))
+            digits += 1
+        }
+        guard digits <= 15 else { return nil }
+        let magnitude = fractionDigits == 0 ? Double(mantissa) : Double(mantissa) / JSONReader.powerOfTen(fractionDigits)
+        return negative ? -magnitude : magnitude
+    }
+
+    /// 10^k for 1 <= k <= 15, each exact in a Double.
+    @inline(__always)
+    private static func powerOfTen(_ k: Int) -> Double {
+        switch k {
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        default: 1e15
+        }
     }
 
     /// Parses `-?(0|[1-9][0-9]*)` into an Int64; nil when malformed or out of range.

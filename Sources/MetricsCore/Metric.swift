@@ -105,11 +105,13 @@ public enum Metric: Int, CaseIterable, Sendable, Hashable {
 
         func find(_ text: String) -> Metric? {
             var text = text
-            return text.withUTF8 { bytes in
-                guard bytes.count < byLength.count else { return nil }
-                for entry in byLength[bytes.count] where entry.name.elementsEqual(bytes) { return entry.metric }
-                return nil
-            }
+            return text.withUTF8 { find($0) }
+        }
+
+        func find(_ bytes: UnsafeBufferPointer<UInt8>) -> Metric? {
+            guard bytes.count < byLength.count else { return nil }
+            for entry in byLength[bytes.count] where entry.name.elementsEqual(bytes) { return entry.metric }
+            return nil
         }
     }
 
@@ -123,6 +125,13 @@ public enum Metric: Int, CaseIterable, Sendable, Hashable {
 
     public init?(responseName: String) {
         guard let m = Metric.byResponseName.find(responseName) else { return nil }
+        self = m
+    }
+
+    /// The metric whose camelCase name is the UTF-8 in `bytes` (a JSON key read in place, so
+    /// the decoder needs no String for it).
+    package init?(responseNameUTF8 bytes: UnsafeBufferPointer<UInt8>) {
+        guard let m = Metric.byResponseName.find(bytes) else { return nil }
         self = m
     }
 }

@@ -20,8 +20,9 @@
 // - Strings must be valid UTF-8; `bytes` fields are not checked.
 // - Messages nest at most `ProtoReader.defaultNestingLimit` (64) levels.
 // - Every length is checked against the bytes left in the enclosing message before it is
-//   used, and nothing reserves capacity from a count in the input, so memory stays
-//   proportional to the input.
+//   used, and nothing reserves capacity from a count the input claims (a repeated message
+//   field is reserved for the elements actually present, each with its own key and length),
+//   so memory stays proportional to the input.
 
 /// A message with a hand-written binary codec. Conformers list their fields once, in
 /// `traverseFields`, for both the sizing pass and the writing pass, and decode one field at a

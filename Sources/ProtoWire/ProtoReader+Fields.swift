@@ -203,8 +203,13 @@ extension ProtoReader {
     /// Appends one element of a repeated message field. It is decoded in place, in the array:
     /// decoding into a local and appending it copied every string and array of the message once
     /// more (a retain and a release each). On failure the partial element is removed.
+    ///
+    /// At the first element the array is sized for every element of the field left in the
+    /// message (`elementCount`), so a batch of 1000 events is one allocation instead of growing
+    /// 1, 2, 4, ... 1024 and moving all the elements at each step.
     @inlinable
     public mutating func decodeRepeatedMessage<M: ProtoMessage>(_ tag: FieldTag, into values: inout [M]) throws(WireError) {
+        if values.capacity == 0 { values.reserveCapacity(elementCount(of: tag)) }
         values.append(M())
         do throws(WireError) {
             try decodeNested(tag, into: &values[values.count &- 1])
@@ -212,6 +217,32 @@ extension ProtoReader {
             values.removeLast()
             throw error
         }
+    }
+
+    /// How many elements of the repeated field whose key `tag` was just read are left in the
+    /// current message: this one and each later field with its number and wire type, found by
+    /// stepping over keys and length prefixes without decoding anything. Each counted element
+    /// has its own key and length in the input, so reserving this many keeps memory
+    /// proportional to the input (as appending them would). Counting stops at the first key or
+    /// length that is malformed; the decoding pass reports it.
+    @inlinable
+    func elementCount(of tag: FieldTag) -> Int {
+        guard tag.wireType == .lengthDelimited else { return 1 }
+        var r = self
+        guard let first = try? r.readLength() else { return 1 }
+        r.pos &+= first
+        var count = 1
+        while r.pos < r.end {
+            guard let next = try? r.nextTag() else { break }
+            if next.fieldNumber == tag.fieldNumber && next.wireType == .lengthDelimited {
+                guard let length = try? r.readLength() else { break }
+                r.pos &+= length
+                count &+= 1
+            } else {
+                guard (try? r.skipField(next)) != nil else { break }
+            }
+        }
+        return count
     }
 
     @inlinable

@@ -167,6 +167,27 @@ func jsonErrorText(_ bytes: [UInt8]) -> String? {
         #expect(try double(doc) == expected)
     }
 
+    /// Short decimals (at most 15 digits, no exponent) are read without strtod: the result must
+    /// be the Double the general parser gives, bit for bit, for every length of fraction.
+    @Test func shortDecimalsMatchTheGeneralParser() throws {
+        var rng = SystemRandomNumberGenerator()
+        var docs = ["0.0", "-0.0", "0.000", "-0.001", "999999999999999", "0.999999999999999",
+                    "99999999999999.9", "180000.000", "1234567.125", "0.1", "0.2", "0.3"]
+        for _ in 0..<5_000 {
+            let digits = Int.random(in: 1...15, using: &rng)
+            var text = String(UInt64.random(in: 0..<10_000_000_000_000_000, using: &rng) % (1...digits).reduce(UInt64(1)) { p, _ in p * 10 })
+            let fraction = Int.random(in: 0..<text.count, using: &rng)
+            if fraction > 0 { text.insert(".", at: text.index(text.endIndex, offsetBy: -fraction)) }
+            if text.hasPrefix(".") { text = "0" + text }
+            if Bool.random(using: &rng) { text = "-" + text }
+            docs.append(text)
+        }
+        for doc in docs {
+            let expected = try #require(Double(doc))
+            #expect(try double(doc).bitPattern == expected.bitPattern, "\(doc)")
+        }
+    }
+
     @Test func doublesOutOfRangeAreRejected() {
         do {
             _ = try double("1e400")
