@@ -112,10 +112,10 @@ extension ProtoMessage {
     public func withSizedEncoder<R>(
         _ body: (_ size: Int, _ encode: (UnsafeMutableRawBufferPointer) -> Int) -> R
     ) -> R {
-        withNestedLengths { size, lengths in
+        withNestedLengths { size, lengths, narrowLengths in
             body(size) { buffer in
                 precondition(buffer.count >= size, "encoder given \(buffer.count) bytes for a \(size)-byte message")
-                var writer = ProtoWriter(buffer, nestedLengths: lengths)
+                var writer = ProtoWriter(buffer, nestedLengths: lengths, narrowLengths: narrowLengths)
                 traverseFields(&writer)
                 return writer.offset
             }
@@ -126,14 +126,19 @@ extension ProtoMessage {
     /// buffer, and gives `body` the total size and those lengths. Without them the writer would
     /// size every nested message again at each level above it (a metrics message inside a group
     /// inside a section was sized four times). 128 lengths fill 1 KiB, which the standard library
-    /// always places on the stack, so encoding still makes only the allocation of its output;
-    /// messages past the 128th (in long repeated fields) are sized again by the writer.
+    /// always places on the stack, so encoding still makes only the allocation of its output.
+    /// The next 1,024 nested messages (the elements of a long repeated field, e.g. a batch's
+    /// events, mostly short) get a byte each in a second 1 KiB stack buffer; a longer one, or
+    /// one past those, is sized again by the writer. (One buffer of over 1 KiB would go to the
+    /// heap on Linux.)
     @inlinable
-    func withNestedLengths<R>(_ body: (Int, UnsafeBufferPointer<Int>) -> R) -> R {
+    func withNestedLengths<R>(_ body: (Int, UnsafeBufferPointer<Int>, UnsafeBufferPointer<UInt8>) -> R) -> R {
         withUnsafeTemporaryAllocation(of: Int.self, capacity: 128) { storage in
-            var sizer = ProtoSizer(recordingLengthsInto: storage)
-            traverseFields(&sizer)
-            return body(sizer.size, sizer.recordedLengths)
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { narrow in
+                var sizer = ProtoSizer(recordingLengthsInto: storage, narrow: narrow)
+                traverseFields(&sizer)
+                return body(sizer.size, sizer.recordedLengths, sizer.recordedNarrowLengths)
+            }
         }
     }
 }

@@ -10,6 +10,12 @@ public struct ProtoSizer: ProtoFieldVisitor {
     /// Receives the length of nested message `i` for `i < lengthCapacity`.
     @usableFromInline let lengths: UnsafeMutablePointer<Int>?
     @usableFromInline let lengthCapacity: Int
+    /// Receives, one byte each, the lengths of the next `narrowCapacity` nested messages (the
+    /// many short elements of a long repeated field: a batch's events), `narrowEscape` for one
+    /// of 255 bytes or more.
+    @usableFromInline let narrow: UnsafeMutablePointer<UInt8>?
+    @usableFromInline let narrowCapacity: Int
+    @usableFromInline static let narrowEscape: UInt8 = 255
 
     /// Bytes counted so far.
     @inlinable public var size: Int { _size }
@@ -17,19 +23,33 @@ public struct ProtoSizer: ProtoFieldVisitor {
     @inlinable public init() {
         lengths = nil
         lengthCapacity = 0
+        narrow = nil
+        narrowCapacity = 0
     }
 
-    /// A sizer that also records the lengths of the first `buffer.count` nested messages.
+    /// A sizer that also records the lengths of the first `buffer.count` nested messages, and
+    /// of the `narrowBuffer.count` after them in a byte each.
     @inlinable
-    init(recordingLengthsInto buffer: UnsafeMutableBufferPointer<Int>) {
+    init(
+        recordingLengthsInto buffer: UnsafeMutableBufferPointer<Int>,
+        narrow narrowBuffer: UnsafeMutableBufferPointer<UInt8> = UnsafeMutableBufferPointer(start: nil, count: 0)
+    ) {
         lengths = buffer.baseAddress
         lengthCapacity = buffer.baseAddress == nil ? 0 : buffer.count
+        narrow = narrowBuffer.baseAddress
+        narrowCapacity = narrowBuffer.baseAddress == nil ? 0 : narrowBuffer.count
     }
 
-    /// The recorded lengths, for `ProtoWriter(_:nestedLengths:)`.
+    /// The recorded lengths, for `ProtoWriter(_:nestedLengths:narrowLengths:)`.
     @inlinable
     var recordedLengths: UnsafeBufferPointer<Int> {
         UnsafeBufferPointer(start: lengths, count: min(nestedCount, lengthCapacity))
+    }
+
+    /// The lengths recorded in a byte each (after `recordedLengths`).
+    @inlinable
+    var recordedNarrowLengths: UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: narrow, count: max(0, min(nestedCount &- lengthCapacity, narrowCapacity)))
     }
 
     @inlinable
@@ -65,7 +85,12 @@ public struct ProtoSizer: ProtoFieldVisitor {
         _size = 0
         value.traverseFields(&self)
         let length = _size
-        if index < lengthCapacity { lengths.unsafelyUnwrapped[index] = length }
+        if index < lengthCapacity {
+            lengths.unsafelyUnwrapped[index] = length
+        } else if index &- lengthCapacity < narrowCapacity {
+            narrow.unsafelyUnwrapped[index &- lengthCapacity] =
+                length < Int(Self.narrowEscape) ? UInt8(truncatingIfNeeded: length) : Self.narrowEscape
+        }
         _size = outer &+ Self.keySize(field) &+ Varint.encodedSize(of: UInt64(length)) &+ length
     }
 

@@ -10,6 +10,9 @@ public struct ProtoWriter: ProtoFieldVisitor {
     /// Lengths of the nested messages in traversal order, as a recording `ProtoSizer` left
     /// them; a nested message past the end is sized when it is reached.
     @usableFromInline let nestedLengths: UnsafeBufferPointer<Int>
+    /// The lengths of the nested messages after those, one byte each (`ProtoSizer.narrowEscape`:
+    /// 255 bytes or more, sized when it is reached).
+    @usableFromInline let narrowLengths: UnsafeBufferPointer<UInt8>
     @usableFromInline var nextNested = 0
 
     @inlinable
@@ -18,10 +21,14 @@ public struct ProtoWriter: ProtoFieldVisitor {
     }
 
     @inlinable
-    init(_ buffer: UnsafeMutableRawBufferPointer, nestedLengths: UnsafeBufferPointer<Int>) {
+    init(
+        _ buffer: UnsafeMutableRawBufferPointer, nestedLengths: UnsafeBufferPointer<Int>,
+        narrowLengths: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: nil, count: 0)
+    ) {
         self.base = buffer.baseAddress
         self.capacity = buffer.baseAddress == nil ? 0 : buffer.count
         self.nestedLengths = nestedLengths
+        self.narrowLengths = narrowLengths
     }
 
     @inlinable
@@ -107,7 +114,16 @@ public struct ProtoWriter: ProtoFieldVisitor {
     @inlinable public mutating func emitMessage<M: ProtoMessage>(_ value: M, field: Int) {
         let index = nextNested
         nextNested &+= 1
-        let length = index < nestedLengths.count ? nestedLengths[index] : value.protobufSize
+        let length: Int
+        if index < nestedLengths.count {
+            length = nestedLengths[index]
+        } else if index &- nestedLengths.count < narrowLengths.count,
+            narrowLengths[index &- nestedLengths.count] != ProtoSizer.narrowEscape
+        {
+            length = Int(narrowLengths[index &- nestedLengths.count])
+        } else {
+            length = value.protobufSize
+        }
         writeKey(field: field, wireType: .lengthDelimited)
         writeVarint(UInt64(length))
         let start = _offset

@@ -71,6 +71,33 @@ struct ProtoPropertyTests {
         }
     }
 
+    /// The encoder records nested lengths for the first 128 nested messages, then a byte each
+    /// for the next 1,024 (255 meaning "size it again"), then none: a batch of 1,300 events,
+    /// every seventh one over 255 bytes, crosses all three. Its bytes must equal an encoding
+    /// whose writer sizes every nested message itself, and decode back to the batch.
+    @Test("long repeated fields encode the same with and without recorded nested lengths")
+    func longRepeatedFieldsEncodeTheSame() throws {
+        var batch = PublishEventsRequest()
+        batch.accountId = "acme"
+        for i in 0..<1300 {
+            var e = EventMessage()
+            e.type = "CONVERSATION_OPENED"
+            e.time = 1_750_000_000_000 + Int64(i)
+            e.conversationId = "c\(i)"
+            e.skillId = "s\(i % 17)"
+            if i % 7 == 0 { e.name = String(repeating: "n", count: 250 + i % 40) }
+            batch.events.append(e)
+        }
+        let recorded = batch.protobufBytes()
+        let plain = [UInt8](unsafeUninitializedCapacity: batch.protobufSize) { buffer, count in
+            var writer = ProtoWriter(UnsafeMutableRawBufferPointer(buffer))
+            batch.traverseFields(&writer)
+            count = writer.offset
+        }
+        #expect(recorded == plain)
+        #expect(try PublishEventsRequest(protobufBytes: recorded) == batch)
+    }
+
     @Test("every prefix and every single-byte corruption decodes or throws, never traps")
     func prefixesAndCorruptionsNeverTrap() async {
         await prefixesAndCorruptions(R.getMetricsRequest)
