@@ -140,49 +140,6 @@ extension AllHTTP2ServerTests {
         }
     }
 
-    /// A request body that stops arriving (the client vanished or stalls) closes the connection
-    /// after the idle timeout, and the handler learns the request is gone.
-    @Test func stalledRequestBodyIsCutOff() async throws {
-        let recorder = Recorder()
-        try await withServer({ $0.idleTimeout = .milliseconds(300) }, handler: TestRoutes(recorder: recorder)) { _, port in
-            let fd = try NGHTTP2TestClient.connect(port: port)
-            defer { close(fd) }
-            let start = Date()
-            let request = Array("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc".utf8)
-            _ = send(fd, request, request.count, Int32(MSG_NOSIGNAL))
-            var closed = false
-            var buffer = [UInt8](repeating: 0, count: 1024)
-            while !closed && Date().timeIntervalSince(start) < 3 {
-                let n = recv(fd, &buffer, buffer.count, 0)  // waits ~20 ms
-                if n == 0 || (n < 0 && errno != EAGAIN) { closed = true }
-            }
-            #expect(closed)
-            #expect(Date().timeIntervalSince(start) < 2)
-            #expect(recorder.waitFor { $0.hasPrefix("echo failed:") })
-        }
-    }
-
-    /// A slow answer is not a stall: the request is complete, so the connection stays open
-    /// past the idle timeout until the response is written.
-    @Test func slowAnswerToACompleteRequestOutlivesTheIdleTimeout() async throws {
-        // /slow answers after 400 ms: over two idle periods.
-        try await withServer({ $0.idleTimeout = .milliseconds(150) }, handler: TestRoutes(recorder: Recorder())) { _, port in
-            let fd = try NGHTTP2TestClient.connect(port: port)
-            defer { close(fd) }
-            let request = Array("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n".utf8)
-            _ = send(fd, request, request.count, Int32(MSG_NOSIGNAL))
-            var text = ""
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            let deadline = Date().addingTimeInterval(3)
-            while !text.contains("\r\n\r\n") && Date() < deadline {
-                let n = recv(fd, &buffer, buffer.count, 0)
-                if n == 0 { break }
-                if n > 0 { text += String(decoding: buffer[0..<n], as: UTF8.self) }
-            }
-            #expect(text.hasPrefix("HTTP/1.1 200"))
-        }
-    }
-
     /// The head timer is not re-armed per request: it must still count from the end of the
     /// previous exchange, not from when the connection (or the timer) started.
     @Test func headTimeoutCountsFromTheEndOfThePreviousExchange() async throws {

@@ -46,6 +46,32 @@ extension AllHTTP2ServerTests {
         text.components(separatedBy: needle).count - 1
     }
 
+    /// A request body that stops arriving (the client vanished or stalls) closes the connection
+    /// after the idle timeout, and the handler learns the request is gone.
+    @Test func stalledRequestBodyIsCutOff() async throws {
+        let recorder = Recorder()
+        try await withServer({ $0.idleTimeout = .milliseconds(300) }, handler: TestRoutes(recorder: recorder)) { _, port in
+            let client = try Client(port: port)
+            let start = Date()
+            client.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc")
+            #expect(client.read())  // true: the server closed
+            #expect(Date().timeIntervalSince(start) < 2)
+            #expect(recorder.waitFor { $0.hasPrefix("echo failed:") })
+        }
+    }
+
+    /// A slow answer is not a stall: the request is complete, so the connection stays open
+    /// past the idle timeout until the response is written.
+    @Test func slowAnswerToACompleteRequestOutlivesTheIdleTimeout() async throws {
+        // /slow answers after 400 ms: over two idle periods.
+        try await withServer({ $0.idleTimeout = .milliseconds(150) }, handler: TestRoutes(recorder: Recorder())) { _, port in
+            let client = try Client(port: port)
+            client.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
+            client.read { $0.contains("slow done") }
+            #expect(client.text.hasPrefix("HTTP/1.1 200"))
+        }
+    }
+
     @Test func bodyAlreadyReadReachesTheHandlerWholeWithItsHead() async throws {
         try await withServer(handler: TestRoutes(recorder: Recorder())) { _, port in
             let client = try Client(port: port)
