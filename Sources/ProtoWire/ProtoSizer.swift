@@ -15,7 +15,7 @@ public struct ProtoSizer: ProtoFieldVisitor {
     /// of 255 bytes or more.
     @usableFromInline let narrow: UnsafeMutablePointer<UInt8>?
     @usableFromInline let narrowCapacity: Int
-    @usableFromInline static let narrowEscape: UInt8 = 255
+    @inlinable static var narrowEscape: UInt8 { 255 }
 
     /// Bytes counted so far.
     @inlinable public var size: Int { _size }
