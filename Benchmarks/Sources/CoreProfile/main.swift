@@ -48,6 +48,29 @@ let batched = !CommandLine.arguments.dropFirst(2).contains("single")
 /// `CoreProfile N … uuid`: conversation ids as 36-character UUIDs (production's shape).
 let uuidIds = CommandLine.arguments.dropFirst(2).contains("uuid")
 
+/// Applies `chunk` as the ingest path would, counting outcomes in locals: counting into this
+/// file's globals from the per-event closure cost a dynamic exclusivity check per event
+/// (`swift_beginAccess`, ~5 % of the whole profile), which was timed as apply.
+func applyChunk(_ chunk: [Event], to account: inout AccountMetrics) -> (applied: Int, rejected: Int) {
+    var applied = 0, rejected = 0
+    if batched {
+        // Batches of 1,024 as the ingest path would see them, `now` = the batch's last event.
+        var i = 0
+        while i < chunk.count {
+            let j = min(i + 1024, chunk.count)
+            account.apply(chunk[i..<j], now: chunk[j - 1].time) { _, o in
+                if o.isApplied { applied += 1 } else { rejected += 1 }
+            }
+            i = j
+        }
+    } else {
+        for e in chunk {
+            if account.apply(e, now: e.time).isApplied { applied += 1 } else { rejected += 1 }
+        }
+    }
+    return (applied, rejected)
+}
+
 // Generate in chunks so that only apply is timed.
 var productionConfig = SimulatorConfig.production(startMs: start)
 productionConfig.uuidConversationIds = uuidIds
@@ -67,21 +90,9 @@ while total < limit {
     if chunk.isEmpty { break }
     let a0 = clock.now
     let c0 = cpuSeconds()
-    if batched {
-        // Batches of 1,024 as the ingest path would see them, `now` = the batch's last event.
-        var i = 0
-        while i < chunk.count {
-            let j = min(i + 1024, chunk.count)
-            account.apply(chunk[i..<j], now: chunk[j - 1].time) { _, o in
-                if o.isApplied { applied += 1 } else { rejected += 1 }
-            }
-            i = j
-        }
-    } else {
-        for e in chunk {
-            if account.apply(e, now: e.time).isApplied { applied += 1 } else { rejected += 1 }
-        }
-    }
+    let (a, r) = applyChunk(chunk, to: &account)
+    applied += a
+    rejected += r
     applyTime += clock.now - a0
     applyCPU += cpuSeconds() - c0
     total += chunk.count
@@ -92,6 +103,8 @@ account.prune(now: last)
 print("events \(total) applied \(applied) rejected \(rejected)")
 print("simulate \(seconds(genTime)) s; apply wall \(seconds(applyTime)) s = \(Int(Double(total) / seconds(applyTime))) events/s; apply CPU \(applyCPU) s = \(Int(Double(total) / applyCPU)) events/s")
 print("resident after build: \(residentMB()) MB; agents \(account.agentCount)")
+/// `CoreProfile N … noquery`: stop after the build (for comparing apply alone, round by round).
+if CommandLine.arguments.dropFirst(2).contains("noquery") { exit(0) }
 
 let heavy = MetricsQuery(
     accountId: "p", fromMs: last - 86_400_000, toMs: last, filters: .init(includeSubGroups: true),
