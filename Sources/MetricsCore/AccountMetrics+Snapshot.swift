@@ -2,7 +2,10 @@
 /// Every stored property is written except the ones rebuilt on restore: the open-addressing
 /// id tables (conversations, interners; their layout depends on the hash seed),
 /// the key parts in `agentSeriesRefs` (copied from the series keys) and the group-level
-/// table's `SeriesTotal`s (recomputed from the entries by `restoreSeries`). The one place that knows
+/// table's `SeriesTotal`s (recomputed from the entries by `restoreSeries`), and the batch
+/// apply's `pendingSamples`/`defersSamples` (empty and false outside a call). A series is
+/// written as its entries, base first (`SeriesTable.entries(of:)`), not as its in-memory
+/// layout (points buffer, entry log). The one place that knows
 /// the layout of the core's state: a change to `AccountMetrics`, `Directory`, `ConversationTable` or `SeriesTable`
 /// must be mirrored here (and `SnapshotRoundTripTests` compares every stored field by
 /// reflection, so a forgotten one fails there).
@@ -23,7 +26,7 @@ extension AccountMetrics {
     }
 
     var estimatedSnapshotSize: Int {
-        let entries = agentSeries.series.reduce(0) { $0 + Int($1.count) } + groupSeries.series.reduce(0) { $0 + Int($1.count) }
+        let entries = agentSeries.series.reduce(0) { $0 + 1 + $1.retainedCount } + groupSeries.series.reduce(0) { $0 + 1 + $1.retainedCount }
         let conversationBytes = conversations.records.count * 96
         return 4096 + conversationBytes + entries * SnapshotLayout.entrySize
     }
@@ -103,15 +106,16 @@ extension AccountMetrics {
 
     private static func write(_ table: SeriesTable, to w: inout SnapshotWriter) {
         w.count(table.series.count)
-        for s in table.series {
+        for id in table.series.indices {
+            let s = table.series[id]
             w.i32(s.key.agent)
             w.i32(s.key.group)
             w.i32(s.key.skill)
             w.u8(UInt8(bitPattern: s.key.userType))
-            // The whole buffer (base at head - 1, pruned entries not yet compacted, retained
-            // entries), so the restored series is the same value.
-            let entries = s.buffer
-            w.count(Int(s.head))
+            // The base entry (the cumulative value before the first retained minute) at
+            // head - 1 = 0, then the retained minutes; none for a series without samples.
+            let entries = table.entries(of: Int32(id))
+            w.count(1)
             w.count(entries.count)
             w.raw(entries.count * SnapshotLayout.entrySize) { out in
                 var o = 0

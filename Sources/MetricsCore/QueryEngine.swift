@@ -248,21 +248,16 @@ extension AccountMetrics {
     ) {
         let useAgentTable = filters.agents != nil || filters.skills != nil || groupBy == .skillId
         let table = useAgentTable ? agentSeries : groupSeries
-        table.series.withUnsafeBufferPointer { seriesBuffer in
-        table.totals.withUnsafeBufferPointer { totals in
-        // Tables that keep totals answer whole-range windows from them (`Series.sum(lo:hi:total:)`).
-        let hasTotals = totals.count == seriesBuffer.count
-
+        table.withReader { reader in
+        // Tables that keep totals answer whole-range windows from them (`Series.sum(lo:hi:total:log:)`).
         func visit(_ id: Int32) {
-            let k = seriesBuffer[Int(id)].key
+            let k = reader.key(id)
             if filters.filtersAgents && !k.hasAgent { return }
             if let agents = filters.agents, !agents.contains(k.agent) { return }
             if let groups = filters.groups, !groups[Int(k.group)] { return }
             if let types = filters.userTypes, !types.contains(k.userType == 0 ? .human : .bot) { return }
             if let skills = filters.skills, !skills[Int(k.skill)] { return }
-            let series = seriesBuffer[Int(id)]
-            let window = hasTotals ? series.sum(lo: lo, hi: hi, total: totals[Int(id)]) : series.sum(lo: lo, hi: hi)
-            guard let sum = window else { return }
+            guard let sum = reader.sum(id, lo: lo, hi: hi) else { return }
             all.samples.add(sum)
             switch groupBy {
             case .skillId?: direct[Int(k.skill)].samples.add(sum)
@@ -280,8 +275,7 @@ extension AccountMetrics {
                 for id in agentSeriesBySkill[s] { visit(id) }
             }
         } else {
-            for id in 0..<Int32(seriesBuffer.count) { visit(id) }
-        }
+            for id in 0..<Int32(reader.count) { visit(id) }
         }
         }
     }

@@ -34,11 +34,10 @@ import Testing
             }
             #expect(table.totalsMatchEntries, "seed \(seed) step \(step)")
             if step % 20 == 0 {
-                let series = table.series, totals = table.totals
-                for (s, t) in zip(series, totals) {
+                for id in Int32(0)..<Int32(n) {
                     for lo in (cutoff - 3)...(now + 1) {
                         for hi in [lo, lo + 1, now - 1, now, now + 1] {
-                            #expect(s.sum(lo: lo, hi: hi, total: t) == s.sum(lo: lo, hi: hi), "seed \(seed) step \(step) \(lo)...\(hi)")
+                            #expect(table.sumUsingTotal(id, lo: lo, hi: hi) == table.sum(id, lo: lo, hi: hi), "seed \(seed) step \(step) \(lo)...\(hi)")
                         }
                     }
                 }

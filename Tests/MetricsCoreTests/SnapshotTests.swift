@@ -4,13 +4,17 @@ import Testing
 /// Every stored property of a value, recursively, by reflection: a field the snapshot forgot
 /// (or one added to the core later and not yet serialized) shows up as a difference.
 /// Dictionaries and sets are rendered sorted, so only their contents count.
-/// Two kinds of stored property are not compared as stored: a `Series`' raw entry pointer (its
-/// entries are compared instead, with head and count; capacity is an allocation detail) and the
+/// Two kinds of stored property are not compared as stored: a `SeriesTable`'s storage (its
+/// point buffers and entry log are raw pointers and positions; each series is compared by its
+/// key and its entries as a snapshot writes them, base first, with the totals) and the
 /// open-addressing index tables (`IdSlotTable.probes`), whose layout depends on the
 /// process's hash seed and growth history and which a restore rebuilds from the ids.
 func deepDump(_ x: Any) -> String {
-    if let s = x as? Series {
-        return "Series{key=\(deepDump(s.key)),head=\(s.head),count=\(s.count),entries=\(deepDump(Array(s.buffer)))}"
+    if let t = x as? SeriesTable {
+        let series = t.series.indices.map { id in
+            "Series{key=\(deepDump(t.series[id].key)),entries=\(deepDump(t.entries(of: Int32(id))))}"
+        }
+        return "SeriesTable{keepsTotals=\(t.keepsTotals),totals=\(deepDump(t.totals)),series=[\(series.joined(separator: ","))]}"
     }
     let m = Mirror(reflecting: x)
     switch m.displayStyle {
@@ -120,7 +124,7 @@ func restored(_ a: AccountMetrics) throws -> AccountMetrics { try decodeSnapshot
         // A series is compared by its entries (behind a raw pointer), not by its address.
         var d = a
         let series = d.agentSeries.series[0]
-        let lastMinute = series.buffer[Int(series.count) - 1].minute
+        let lastMinute = series.lastMinute
         var one = SampleAggregate()
         one.closedByAgent = 1
         d.agentSeries.add(one, minute: lastMinute, to: 0)

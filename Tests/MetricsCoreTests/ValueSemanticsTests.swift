@@ -98,12 +98,16 @@ import Testing
         f.account.prune(now: T0 + day + 10 * minute)
         let table = f.account.groupSeries
         var copy = SeriesTable()
-        for s in table.series { _ = copy.restoreSeries(s.key, entries: s.buffer, head: s.head) }
-        for (a, b) in zip(table.series, copy.series) {
-            #expect(a.key == b.key)
+        for id in table.series.indices {
+            let entries = table.entries(of: Int32(id))
+            _ = entries.withUnsafeBufferPointer { copy.restoreSeries(table.series[id].key, entries: $0, head: 1) }
+        }
+        for id in Int32(0)..<Int32(table.series.count) {
+            #expect(table.series[Int(id)].key == copy.series[Int(id)].key)
+            #expect(table.entries(of: id) == copy.entries(of: id))
             for lo in stride(from: Int32(0), to: 40, by: 7) {
                 let m0 = Int32(truncatingIfNeeded: Retention.minute(of: T0))
-                #expect(a.sum(lo: m0 + lo, hi: m0 + lo + 15) == b.sum(lo: m0 + lo, hi: m0 + lo + 15))
+                #expect(table.sum(id, lo: m0 + lo, hi: m0 + lo + 15) == copy.sum(id, lo: m0 + lo, hi: m0 + lo + 15))
             }
         }
         #expect(copy.entryCount == table.entryCount)
@@ -112,12 +116,14 @@ import Testing
 }
 
 /// One series against brute force: appends, same-minute adds, late inserts, and prunes far
-/// enough to compact the buffer (≥ 64 pruned entries), then window sums.
+/// enough to compact the point list (≥ 64 pruned minutes) and to free chunks of the entry
+/// log, then window sums.
 @Suite struct SeriesBufferTests {
     @Test(arguments: [11, 12, 13])
     func seriesMatchesBruteForce(seed: UInt64) {
         var rng = SplitMix64(seed: seed)
-        var series = Series(key: SeriesKey(agent: 0, group: 0, skill: 0, userType: 0))
+        var table = SeriesTable()
+        let id = table.newSeries(SeriesKey(agent: 0, group: 0, skill: 0, userType: 0))
         var samples: [(minute: Int32, wait: Int64)] = []
         var cutoff: Int32 = 0
         var latest: Int32 = 0
@@ -129,17 +135,17 @@ import Testing
             var d = SampleAggregate()
             d.waitCount = 1
             d.waitSum = Int64(rng.next() % 1000)
-            series.add(d, minute: m)
+            table.add(d, minute: m, to: id)
             samples.append((m, d.waitSum))
             if step % 97 == 96 {
                 cutoff = max(cutoff, latest - Int32(rng.next() % 150))
-                series.prune(before: cutoff)
+                table.prune(before: cutoff)
             }
             if step % 13 == 0 {
                 let lo = cutoff + Int32(rng.next() % 100) - 20
                 let hi = lo + Int32(rng.next() % 200)
                 let inWindow = samples.filter { $0.minute >= max(lo, cutoff) && $0.minute <= hi }
-                let got = series.sum(lo: max(lo, cutoff), hi: hi)
+                let got = table.sum(id, lo: max(lo, cutoff), hi: hi)
                 if inWindow.isEmpty {
                     #expect(got == nil || got?.waitCount == 0)
                 } else {
@@ -148,7 +154,30 @@ import Testing
                 }
             }
         }
-        #expect(series.head < series.count)
-        series.entries?.deallocate()  // not owned by a table here
+        #expect(table.series[0].head < table.series[0].count)
+    }
+
+    /// Retention bounds the entry log: with a prune every minute, chunks whose minutes all
+    /// fell out of the 24 h are freed and their slots reused, while every retained minute
+    /// stays readable (the sums over the last day stay exact).
+    @Test func entryLogChunksAreFreed() {
+        var table = SeriesTable()
+        let ids = (0..<3).map { table.newSeries(SeriesKey(agent: Int32($0), group: 0, skill: 0, userType: 0)) }
+        var one = SampleAggregate()
+        one.waitCount = 1
+        let minutes: Int32 = 60_000  // ~42 days, 180,000 finished minutes in the log
+        var maxLive = 0
+        for m in Int32(0)..<minutes {
+            for id in ids { table.add(one, minute: m, to: id) }
+            table.prune(before: m - 1440)
+            if m >= 20_000 { maxLive = max(maxLive, table.logChunks) }  // past the small first chunks
+        }
+        // 3 × 1441 retained values need at most two full chunks (16,384 each) and the one
+        // being filled.
+        #expect(maxLive <= 3)
+        for id in ids {
+            #expect(table.sum(id, lo: minutes - 1441, hi: minutes)?.waitCount == 1441)
+            #expect(table.sum(id, lo: minutes - 100, hi: minutes - 51)?.waitCount == 50)
+        }
     }
 }
