@@ -44,6 +44,11 @@ public struct AccountMetrics: Sendable {
     var agentSeriesBySkill: [[Int32]] = []
     var noAgentSeriesBySkill: [Int32] = []
     var groupSeriesBySlot: [Int32] = []
+    /// The samples of the batch being applied, waiting to be added to their series
+    /// (`addPendingSamples`); empty outside a batch apply.
+    var pendingSamples: [PendingSample] = []
+    /// Whether `record` leaves series updates in `pendingSamples` (only inside a batch apply).
+    var defersSamples = false
 
     /// An empty account whose id indexes hash with a seed from the caller. The server passes
     /// one random seed per process, so ids chosen by clients to collide cannot be precomputed;
@@ -86,18 +91,38 @@ public struct AccountMetrics: Sendable {
         let k = Self.batchWindow
         var tags = [EventTags](repeating: EventTags(), count: k)
         var hints = [Int32](repeating: -1, count: 3 * k)
-        var series = [Int32](repeating: -1, count: 2 * k)
         let hash = idHash
+        defersSamples = true
         events.withUnsafeBufferPointer { buf in
             var w = 0
             while w < buf.count {
                 let n = min(k, buf.count - w)
                 for j in 0..<n { tags[j] = EventTags(buf.baseAddress! + w + j, hash: hash) }
-                readAhead(tags: tags, count: n, hints: &hints, series: &series)
+                readAhead(tags: tags, count: n, hints: &hints)
                 for j in 0..<n { outcome(w + j, apply(buf.baseAddress! + w + j, now: now, tags: tags[j])) }
                 w += n
+                if pendingSamples.count >= Self.maxPendingSamples { addPendingSamples() }
             }
         }
+        addPendingSamples()
+        defersSamples = false
+    }
+
+    /// Pending samples that make `apply(_:now:outcome:)` add them to their series before the
+    /// batch ends (a bound on the buffer, ~350 KB).
+    static let maxPendingSamples = 4096
+
+    /// Adds the pending samples to their series, each series' in the order they were made.
+    /// Apart, in a loop that does nothing else, the series updates of many samples are in
+    /// flight at once (`SeriesTable.add(_:)`); inside the event pipeline each sample waited
+    /// for its series' header and last minute (docs/benchmarks.md, 2026-12-02).
+    private mutating func addPendingSamples() {
+        guard !pendingSamples.isEmpty else { return }
+        pendingSamples.withUnsafeBufferPointer { p in
+            agentSeries.add(p, agentLevel: true)
+            groupSeries.add(p, agentLevel: false)
+        }
+        pendingSamples.removeAll(keepingCapacity: true)
     }
 
     /// Events per window of the batch apply: the lookups of a window are started together.
@@ -109,11 +134,10 @@ public struct AccountMetrics: Sendable {
     /// block nor fault: only hints (`IdSlotTable.hintSlot`: the first entry along an id's
     /// probe chain with its tag) are used, bounds-checked, and the real lookups happen in
     /// `apply`. Changes nothing.
-    /// `hints` holds 3 per event: conversation slot, event's agent, then record's agent;
-    /// `series` 2: the series (agent-level, group-level) that its sample would go to.
-    private func readAhead(
-        tags: [EventTags], count n: Int, hints: inout [Int32], series: inout [Int32]
-    ) {
+    /// `hints` holds 3 per event: conversation slot, event's agent, then record's agent.
+    /// The series a sample goes to are not read ahead: batch apply adds samples to them after
+    /// the window (`addPendingSamples`).
+    private func readAhead(tags: [EventTags], count n: Int, hints: inout [Int32]) {
         // The index entries (conversation and agent).
         for j in 0..<n {
             let t = tags[j]
@@ -160,46 +184,6 @@ public struct AccountMetrics: Sendable {
             let ra = Int(hints[3 * j + 2])
             if ra >= 0 { prefetchAgentLists(ra, tags[j].recordAgentReads) }
         }
-        // The series a sample of the event would go to.
-        for j in 0..<n {
-            series[2 * j] = -1
-            series[2 * j + 1] = -1
-            let c = Int(hints[3 * j])
-            guard tags[j].samples, c >= 0 else { continue }
-            let a = tags[j].hasAgent ? Int(hints[3 * j + 1]) : Int(hints[3 * j + 2])
-            let (s, g) = seriesIds(skill: conversations.records[c].skill, agent: a)
-            series[2 * j] = s
-            series[2 * j + 1] = g
-            agentSeries.prefetchSeries(s)
-            groupSeries.prefetchSeries(g)
-            groupSeries.prefetchTotal(g)
-        }
-        // Their last entries (where the sample is added or appended).
-        for j in 0..<n {
-            agentSeries.prefetchLastEntry(series[2 * j])
-            groupSeries.prefetchLastEntry(series[2 * j + 1])
-        }
-    }
-
-    /// The series (agent-level, group-level) that a sample of `skill` by agent `a` would be
-    /// added to, when they exist (-1 otherwise).
-    private func seriesIds(skill: Int32, agent a: Int) -> (Int32, Int32) {
-        if a >= 0 {
-            guard a < directory.agentHot.count, a < agentSeriesRefs.count else { return (-1, -1) }
-            let h = directory.agentHot[a]
-            let userType: Int8 = h.userType == .human ? 0 : 1
-            var agentLevel: Int32 = -1
-            for r in agentSeriesRefs[a] where r.group == h.group && r.skill == skill && r.userType == userType {
-                agentLevel = r.id
-                break
-            }
-            let slot = 1 + Int(h.group) * 2 + Int(userType)
-            let groupLevel = slot < groupSeriesBySlot.count ? groupSeriesBySlot[slot] : -1
-            return (agentLevel, groupLevel)
-        } else if skill >= 0 && Int(skill) < noAgentSeriesBySkill.count {
-            return (noAgentSeriesBySkill[Int(skill)], groupSeriesBySlot.first ?? -1)
-        }
-        return (-1, -1)
     }
 
     /// Prefetches agent `a`'s attributes and the list headers that `reads` names.
@@ -421,7 +405,7 @@ public struct AccountMetrics: Sendable {
         }
         if directory.skillLastSampleMinute[Int(skill)] < m { directory.skillLastSampleMinute[Int(skill)] = m }
         let key = SeriesKey(agent: agent, group: group, skill: skill, userType: userType)
-        agentSeries.add(delta, minute: m, to: agentSeriesId(key))
+        let agentLevel = agentSeriesId(key)
 
         // Group-level slot: 0 = no agent, then two per group (HUMAN, BOT).
         let slot = agent >= 0 ? 1 + Int(group) * 2 + Int(userType) : 0
@@ -435,7 +419,12 @@ public struct AccountMetrics: Sendable {
                 skill: SeriesKey.anySkill, userType: userType))
             groupSeriesBySlot[slot] = gid
         }
-        groupSeries.add(delta, minute: m, to: gid)
+        if defersSamples {
+            pendingSamples.append(PendingSample(agentLevel: agentLevel, groupLevel: gid, minute: m, delta: delta))
+        } else {
+            agentSeries.add(delta, minute: m, to: agentLevel)
+            groupSeries.add(delta, minute: m, to: gid)
+        }
     }
 
     /// The agent-level series of `key`, created on first use. An agent has few keys (its

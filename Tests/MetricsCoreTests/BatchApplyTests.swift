@@ -49,6 +49,32 @@ import Testing
         #expect(batched.snapshotBytes() == single.snapshotBytes(), "seed \(seed): states differ")
     }
 
+    /// A batch apply leaves its samples' series updates to the end of the batch, or to the
+    /// end of a window once `AccountMetrics.maxPendingSamples` (4,096) are waiting: one batch
+    /// of a whole stream (tens of thousands of samples, so the buffer fills many times) ends in
+    /// the same state and answers as the events applied one by one.
+    @Test func oneHugeBatchEqualsOneByOne() {
+        var sim = Simulator(seed: 77, config: .small(startMs: 1_700_000_000_000))
+        var all: [Event] = []
+        while let e = sim.next() { all.append(e) }
+        let now = all.last!.time
+        var single = AccountMetrics(hashSeed: 1)
+        var want: [ApplyOutcome] = []
+        for e in all { want.append(single.apply(e, now: now)) }
+        var batched = AccountMetrics(hashSeed: 2)
+        var got: [ApplyOutcome] = []
+        batched.apply(all[...], now: now) { _, outcome in got.append(outcome) }
+        #expect(got == want)
+        #expect(batched.snapshotBytes() == single.snapshotBytes())
+        var rng = SplitMix64(seed: 77)
+        var ids = EngineMatchesNaiveTests.Ids()
+        for e in all { EngineMatchesNaiveTests.collectIds(e, into: &ids) }
+        for _ in 0..<50 {
+            let q = EngineMatchesNaiveTests.randomQuery(&rng, ids: ids, now: now)
+            #expect(batched.query(q, now: now) == single.query(q, now: now), "\(q)")
+        }
+    }
+
     @Test(arguments: Array(UInt64(1)...UInt64(12)))
     func batchEqualsOneByOne(seed: UInt64) {
         let config = SimulatorConfig(
