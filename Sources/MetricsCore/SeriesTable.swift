@@ -589,6 +589,12 @@ struct SeriesTable: Sendable {
     @inline(__always)
     mutating func add(_ delta: SampleAggregate, minute: Int32, to id: Int32) {
         makeUnique()
+        addToUnique(delta, minute: minute, to: id)
+    }
+
+    /// `add(_:minute:to:)` once the storage is known to be this value's alone.
+    @inline(__always)
+    private func addToUnique(_ delta: SampleAggregate, minute: Int32, to id: Int32) {
         let i = Int(id)
         if storage.keepsTotals {
             let wasEmpty = storage.series[i].isEmpty
@@ -618,7 +624,7 @@ struct SeriesTable: Sendable {
             if i >= d && i - d < n { prefetchLastEntry(id(i - d)) }
             if i >= 2 * d {
                 let s = samples[i - 2 * d]
-                add(s.delta, minute: s.minute, to: id(i - 2 * d))
+                addToUnique(s.delta, minute: s.minute, to: id(i - 2 * d))
             }
         }
     }
