@@ -43,7 +43,7 @@ struct SeriesPoint: Sendable {
 }
 
 /// The cumulative values of every series' minutes but their last, in the order they were
-/// finished, for a whole table (docs/design.md, "By-time series"). A sample that starts a new
+/// finished, for a whole table (docs/design.md, "By-time samples"). A sample that starts a new
 /// minute for its series writes the finished minute's value here, at the end of the current
 /// chunk: a sequential write, where one buffer per series made every sample write a fresh
 /// cache line somewhere in ~1 GB. Chunks are freed once every minute written to them is older
@@ -177,7 +177,7 @@ struct SeriesBase: Sendable, Equatable {
 ///
 /// Layout (for apply's sake: samples are ~a quarter of all events and their series updates
 /// were most of apply's time, as one random cache miss after another in ~1 GB): this header is
-/// 48 bytes in a dense array; the minutes are an 8-byte `SeriesPoint` each in `points`, followed
+/// 40 bytes in a dense array; the minutes are an 8-byte `SeriesPoint` each in `points`, followed
 /// in the same buffer by the cumulative value of the last minute (`last`), so that a sample
 /// reads and writes one place of the buffer, its end; the value of every minute but the last
 /// is in the table's `EntryLog`, written when the next minute starts. `points[head..<count]` are
@@ -325,7 +325,7 @@ struct Series {
     /// minute, so the window of a query made between two prunes may start a minute after the
     /// first retained one.
     @inline(__always)
-    func sum(lo: Int32, hi: Int32, total: SeriesTotal, base: SampleAggregate, log: LogChunks) -> SampleAggregate? {
+    func sum(lo: Int32, hi: Int32, total: SeriesTotal, base: UnsafePointer<SeriesBase>, log: LogChunks) -> SampleAggregate? {
         guard head < count, lo <= hi else { return nil }
         if total.last <= hi {
             if total.first >= lo { return total.sum }
@@ -338,14 +338,16 @@ struct Series {
     }
 
     /// Sum of the minutes in `lo...hi`; nil when no retained minute lies in it.
-    func sum(lo: Int32, hi: Int32, base: SampleAggregate, log: LogChunks) -> SampleAggregate? {
+    /// `base` is this series' entry of the table's `bases`, read only when the window starts
+    /// at the first retained minute.
+    func sum(lo: Int32, hi: Int32, base: UnsafePointer<SeriesBase>, log: LogChunks) -> SampleAggregate? {
         let n = Int(count)
         let h = Int(head)
         guard h < n, lo <= hi, let p = points else { return nil }
         let i = p[h].minute >= lo ? h : lowerBound(lo)
         let j = lastMinute <= hi ? n - 1 : lowerBound(hi &+ 1) - 1
         guard i <= j, i < n else { return nil }
-        return cumulative(j, log) &- cumulative(before: i, base: base, log)
+        return cumulative(j, log) &- (i == h ? base.pointee.cumulative : cumulative(i - 1, log))
     }
 
     /// Drops minutes before `cutoff`, the last of them becoming the base (their values stay
@@ -484,8 +486,8 @@ struct SeriesReader {
     @inline(__always)
     func sum(_ id: Int32, lo: Int32, hi: Int32) -> SampleAggregate? {
         hasTotals
-            ? series[Int(id)].sum(lo: lo, hi: hi, total: totals[Int(id)], base: bases[Int(id)].cumulative, log: log)
-            : series[Int(id)].sum(lo: lo, hi: hi, base: bases[Int(id)].cumulative, log: log)
+            ? series[Int(id)].sum(lo: lo, hi: hi, total: totals[Int(id)], base: bases.baseAddress! + Int(id), log: log)
+            : series[Int(id)].sum(lo: lo, hi: hi, base: bases.baseAddress! + Int(id), log: log)
     }
 }
 
@@ -531,14 +533,20 @@ struct SeriesTable: Sendable {
 
     /// The sum of series `id`'s minutes in `lo...hi` read from its entries.
     func sum(_ id: Int32, lo: Int32, hi: Int32) -> SampleAggregate? {
-        storage.log.withChunks { storage.series[Int(id)].sum(lo: lo, hi: hi, base: storage.bases[Int(id)].cumulative, log: $0) }
+        storage.log.withChunks { log in
+            storage.bases.withUnsafeBufferPointer {
+                storage.series[Int(id)].sum(lo: lo, hi: hi, base: $0.baseAddress! + Int(id), log: log)
+            }
+        }
     }
 
     /// The same, from the series' total where it can (tables that keep totals).
     func sumUsingTotal(_ id: Int32, lo: Int32, hi: Int32) -> SampleAggregate? {
-        storage.log.withChunks {
-            storage.series[Int(id)].sum(
-                lo: lo, hi: hi, total: storage.totals[Int(id)], base: storage.bases[Int(id)].cumulative, log: $0)
+        storage.log.withChunks { log in
+            storage.bases.withUnsafeBufferPointer {
+                storage.series[Int(id)].sum(
+                    lo: lo, hi: hi, total: storage.totals[Int(id)], base: $0.baseAddress! + Int(id), log: log)
+            }
         }
     }
 
