@@ -249,7 +249,7 @@ extension AccountMetrics {
         let useAgentTable = filters.agents != nil || filters.skills != nil || groupBy == .skillId
         let table = useAgentTable ? agentSeries : groupSeries
         table.withReader { reader in
-        // Tables that keep totals answer whole-range windows from them (`Series.sum(lo:hi:total:log:)`).
+        // Tables that keep totals answer whole-range windows from them (`Series.sum(lo:hi:total:base:log:)`).
         func visit(_ id: Int32) {
             let k = reader.key(id)
             if filters.filtersAgents && !k.hasAgent { return }
