@@ -491,7 +491,7 @@ struct SeriesReader {
     }
 }
 
-/// A sample made during a batch apply, to be added to its two series after the window
+/// A sample made during a batch apply, to be added to its two series at the end of the batch
 /// (`AccountMetrics.addPendingSamples`).
 struct PendingSample: Sendable {
     var agentLevel: Int32
