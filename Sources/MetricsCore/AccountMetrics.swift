@@ -471,8 +471,6 @@ struct EventTags {
     var agent: UInt32 = 0
     var hasConversation = false
     var hasAgent = false
-    /// The event may record a sample (agentMessage, conversationClosed).
-    var samples = false
     /// What applying the event reads of its own agent and of the conversation's current one
     /// (beyond `AgentHot`), for reading ahead only what it needs.
     var eventAgentReads = AgentReads.none
@@ -511,11 +509,9 @@ struct EventTags {
         case let .agentMessage(c, agentId):
             setConversation(c, hash)
             setAgent(agentId, hash)
-            samples = true
             eventAgentReads = .series
         case let .conversationClosed(c, _):
             setConversation(c, hash)
-            samples = true
             recordAgentReads = .assignedAndSeries
         case let .conversationUnassigned(c), let .skillChanged(c, _):
             setConversation(c, hash)

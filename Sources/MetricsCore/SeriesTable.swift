@@ -223,10 +223,11 @@ struct Series {
         k == Int(count) - 1 ? last : EntryLog.at(points.unsafelyUnwrapped[k].position, in: log).pointee
     }
 
-    /// The cumulative value before point `k` (head ≤ k ≤ count).
+    /// The cumulative value before point `k` (head ≤ k ≤ count); `base` (this series' entry
+    /// of the table's `bases`) is read only when `k` is `head`.
     @inline(__always)
-    func cumulative(before k: Int, base: SampleAggregate, _ log: LogChunks) -> SampleAggregate {
-        k == Int(head) ? base : cumulative(k - 1, log)
+    func cumulative(before k: Int, base: @autoclosure () -> SampleAggregate, _ log: LogChunks) -> SampleAggregate {
+        k == Int(head) ? base() : cumulative(k - 1, log)
     }
 
     /// Adds a sample when it is for the last minute or a later one (the fast path: reads and
@@ -347,7 +348,7 @@ struct Series {
         let i = p[h].minute >= lo ? h : lowerBound(lo)
         let j = lastMinute <= hi ? n - 1 : lowerBound(hi &+ 1) - 1
         guard i <= j, i < n else { return nil }
-        return cumulative(j, log) &- (i == h ? base.pointee.cumulative : cumulative(i - 1, log))
+        return cumulative(j, log) &- cumulative(before: i, base: base.pointee.cumulative, log)
     }
 
     /// Drops minutes before `cutoff`, the last of them becoming the base (their values stay
@@ -480,14 +481,15 @@ struct SeriesReader {
     var hasTotals: Bool { totals.count == series.count }
 
     @inline(__always) func key(_ id: Int32) -> SeriesKey { series[Int(id)].key }
+    @inline(__always) func base(_ id: Int32) -> UnsafePointer<SeriesBase> { bases.baseAddress! + Int(id) }
 
     /// The sum of series `id`'s minutes in `lo...hi` (from its total when the table keeps
     /// them and the window allows); nil when no retained minute lies in it.
     @inline(__always)
     func sum(_ id: Int32, lo: Int32, hi: Int32) -> SampleAggregate? {
         hasTotals
-            ? series[Int(id)].sum(lo: lo, hi: hi, total: totals[Int(id)], base: bases.baseAddress! + Int(id), log: log)
-            : series[Int(id)].sum(lo: lo, hi: hi, base: bases.baseAddress! + Int(id), log: log)
+            ? series[Int(id)].sum(lo: lo, hi: hi, total: totals[Int(id)], base: base(id), log: log)
+            : series[Int(id)].sum(lo: lo, hi: hi, base: base(id), log: log)
     }
 }
 
@@ -533,21 +535,12 @@ struct SeriesTable: Sendable {
 
     /// The sum of series `id`'s minutes in `lo...hi` read from its entries.
     func sum(_ id: Int32, lo: Int32, hi: Int32) -> SampleAggregate? {
-        storage.log.withChunks { log in
-            storage.bases.withUnsafeBufferPointer {
-                storage.series[Int(id)].sum(lo: lo, hi: hi, base: $0.baseAddress! + Int(id), log: log)
-            }
-        }
+        withReader { r in r.series[Int(id)].sum(lo: lo, hi: hi, base: r.base(id), log: r.log) }
     }
 
     /// The same, from the series' total where it can (tables that keep totals).
     func sumUsingTotal(_ id: Int32, lo: Int32, hi: Int32) -> SampleAggregate? {
-        storage.log.withChunks { log in
-            storage.bases.withUnsafeBufferPointer {
-                storage.series[Int(id)].sum(
-                    lo: lo, hi: hi, total: storage.totals[Int(id)], base: $0.baseAddress! + Int(id), log: log)
-            }
-        }
+        withReader { r in r.series[Int(id)].sum(lo: lo, hi: hi, total: r.totals[Int(id)], base: r.base(id), log: r.log) }
     }
 
     private mutating func makeUnique() {
